@@ -1,0 +1,36 @@
+namespace ChainRule.Bench.Data;
+
+/// <summary>
+/// Fashion-MNIST as the harness hands it to every library: images (count, 784) row-major
+/// float32 = pixel / 255, labels (count) as class numbers 0..9.
+/// </summary>
+public sealed record FashionMnist(float[] TrainImages, byte[] TrainLabels, float[] TestImages, byte[] TestLabels)
+{
+    public const int Pixels = 28 * 28;
+
+    public int TrainCount => TrainLabels.Length;
+
+    /// <summary>Reads the four files under `directory` (the layout of Debian's dataset-fashion-mnist).</summary>
+    public static FashionMnist Load(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException(
+                $"{directory} does not exist. Install Fashion-MNIST with `apt-get install dataset-fashion-mnist` or pass --data DIR.");
+        }
+        var (trainImages, trainLabels) = Read(directory, "train");
+        var (testImages, testLabels) = Read(directory, "t10k");
+        return new FashionMnist(trainImages, trainLabels, testImages, testLabels);
+    }
+
+    private static (float[] Images, byte[] Labels) Read(string directory, string prefix)
+    {
+        string imagePath = Path.Combine(directory, $"{prefix}-images-idx3-ubyte.gz");
+        string labelPath = Path.Combine(directory, $"{prefix}-labels-idx1-ubyte.gz");
+        var (imageDims, images) = Idx.ReadAsFloat(imagePath, 3, 255f);
+        var (labelDims, labels) = Idx.ReadBytes(labelPath, 1);
+        if (imageDims[1] * imageDims[2] != Pixels || imageDims[0] != labelDims[0])
+            throw new InvalidDataException($"{imagePath} is [{string.Join(", ", imageDims)}] but {labelPath} has {labelDims[0]} labels; expected [count, 28, 28] and count labels");
+        return (images, labels);
+    }
+}

@@ -1,0 +1,20 @@
+namespace ChainRule.Bench.Workloads;
+
+/// <summary>What one training run (one child process) reports back to the harness.</summary>
+/// <param name="EpochSeconds">Wall time of the timed epoch only.</param>
+/// <param name="MeanLoss">Mean training loss over the epoch's samples (IMlpTrainer.Train).</param>
+/// <param name="TestAccuracy">On the 10,000 test images after the epoch.</param>
+/// <param name="PeakRssBytes">VmHWM of the child at its end: runtime, data, library, everything.</param>
+/// <param name="DataRssBytes">VmHWM after loading the data, before the library is first called.</param>
+public sealed record TrainingResult(
+    string Backend,
+    string Network,
+    int Samples,
+    double EpochSeconds,
+    double MeanLoss,
+    double TestAccuracy,
+    long PeakRssBytes,
+    long DataRssBytes)
+{
+    public double SamplesPerSecond => Samples / EpochSeconds;
+}

@@ -1,0 +1,189 @@
+namespace ChainRule;
+
+// The reverse-mode engine (micrograd's, without recursion):
+//   1. order the Functions reachable from the outputs topologically, by an iterative depth-first
+//      post-order walk (no recursion over graph depth: a 100,000-op chain is fine);
+//   2. walk that order backwards: each Function runs Backward exactly once, after every consumer of
+//      its output has sent its gradient, and its gx go to its inputs.
+// Two rules live here and nowhere else:
+//   - a gx is summed down to its input's shape (a broadcast in forward is a sum in backward) and
+//     cast to its input's type;
+//   - gradients accumulate, never overwrite: x.Grad = x.Grad + gx (MISSION 1.1, a variable used twice).
+// Backward runs under NoGrad unless createGraph, so gradients are plain values or, with createGraph,
+// differentiable Variables.
+internal static class Backprop
+{
+    private static int s_stamp;
+
+    /// <summary>
+    /// Runs one backward pass. With targets null, leaf gradients go to Variable.Grad; otherwise nothing's
+    /// Grad is touched and the targets' gradients are returned (Autograd.Grad).
+    /// </summary>
+    public static Variable[]? Run(Variable[] outputs, Variable?[] seeds, bool retainGraph, bool createGraph, Variable[]? targets)
+    {
+        bool functional = targets is not null;
+        var pending = new List<Variable>(); // Variables holding a PendingGrad, cleared at the end
+        foreach (Variable target in targets ?? [])
+        {
+            target.IsGradTarget = true;
+        }
+        try
+        {
+            List<Function> order = TopologicalOrder(outputs);
+            using Autograd.Scope mode = createGraph ? Autograd.EnableGrad() : Autograd.NoGrad();
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                Accumulate(outputs[i], Seed(outputs[i], seeds[i]), functional, pending);
+            }
+            for (int i = order.Count - 1; i >= 0; i--)
+            {
+                Function f = order[i];
+                Variable y = f.Output;
+                Variable? gy = y.PendingGrad;
+                if (!y.IsGradTarget)
+                {
+                    y.PendingGrad = null; // release it as soon as it is used
+                }
+                if (gy is not null && y.RetainsGrad && !functional)
+                {
+                    y.Grad = y.Grad is null ? gy : y.Grad + gy;
+                }
+                if (gy is not null)
+                {
+                    SendGradients(f, gy, functional, pending);
+                }
+                if (!retainGraph)
+                {
+                    f.Release();
+                }
+            }
+            if (!functional)
+            {
+                return null;
+            }
+            var grads = new Variable[targets!.Length];
+            for (int i = 0; i < grads.Length; i++)
+            {
+                grads[i] = targets[i].PendingGrad ?? new Variable(Tensor.ZerosLike(targets[i].Data), requiresGrad: false);
+            }
+            return grads;
+        }
+        finally
+        {
+            foreach (Variable v in pending)
+            {
+                v.PendingGrad = null;
+            }
+            foreach (Variable target in targets ?? [])
+            {
+                target.IsGradTarget = false;
+            }
+        }
+    }
+
+    private static void SendGradients(Function f, Variable gy, bool functional, List<Variable> pending)
+    {
+        Variable?[] gxs = f.Backward(gy);
+        ReadOnlySpan<Variable> inputs = f.Inputs;
+        for (int j = 0; j < inputs.Length; j++)
+        {
+            Variable x = inputs[j];
+            Variable? gx = j < gxs.Length ? gxs[j] : null;
+            if (gx is null || !x.RequiresGrad)
+            {
+                continue;
+            }
+            if (gx.Shape != x.Shape)
+            {
+                gx = F.SumTo(gx, x.Shape);
+            }
+            if (gx.DType != x.DType)
+            {
+                gx = F.To(gx, x.DType);
+            }
+            if (Autograd.IsAnomalyDetectionEnabled && !gx.Data.IsFinite())
+            {
+                throw new AnomalyException(
+                    $"{f.Name} produced NaN or infinity in backward, in the gradient of its input {j} (inputs of shape {f.InputShapes()}), created at {f.CallSite}.");
+            }
+            Accumulate(x, gx, functional, pending);
+        }
+    }
+
+    // Leaves collect into Grad (across passes, until ClearGrad); everything else into PendingGrad for this pass.
+    private static void Accumulate(Variable x, Variable gx, bool functional, List<Variable> pending)
+    {
+        if (x.IsLeaf && !functional)
+        {
+            if (x.RequiresGrad)
+            {
+                x.Grad = x.Grad is null ? gx : x.Grad + gx;
+            }
+            return;
+        }
+        if (x.PendingGrad is null)
+        {
+            pending.Add(x);
+            x.PendingGrad = gx;
+        }
+        else
+        {
+            x.PendingGrad += gx;
+        }
+    }
+
+    private static Variable Seed(Variable output, Variable? seed)
+    {
+        if (seed is null)
+        {
+            return output.Size == 1
+                ? new Variable(Tensor.OnesLike(output.Data), requiresGrad: false)
+                : throw new ArgumentException(
+                    $"Backward() without a gradient needs a one-element output, but this one has shape {output.Shape}; pass the upstream gradient dL/dy (a vector-Jacobian product).");
+        }
+        return seed.Shape == output.Shape ? seed
+            : throw new ArgumentException($"Backward: the gradient has shape {seed.Shape} but the output has shape {output.Shape}.");
+    }
+
+    /// <summary>Functions reachable from the outputs, each after the Functions that produced its inputs.</summary>
+    internal static List<Function> TopologicalOrder(ReadOnlySpan<Variable> outputs)
+    {
+        int stamp = Interlocked.Increment(ref s_stamp);
+        var order = new List<Function>();
+        var stack = new Stack<(Function F, int NextInput)>();
+        foreach (Variable output in outputs)
+        {
+            Visit(output.Creator, stamp, stack);
+        }
+        while (stack.Count > 0)
+        {
+            (Function f, int next) = stack.Pop();
+            if (next < f.Inputs.Length)
+            {
+                stack.Push((f, next + 1));
+                Visit(f.Inputs[next].Creator, stamp, stack);
+            }
+            else
+            {
+                order.Add(f);
+            }
+        }
+        return order;
+    }
+
+    private static void Visit(Function? f, int stamp, Stack<(Function, int)> stack)
+    {
+        if (f is null || f.VisitStamp == stamp)
+        {
+            return;
+        }
+        if (f.IsReleased)
+        {
+            throw new InvalidOperationException(
+                $"Backward through a graph that an earlier backward pass already released (at {f.Name}). " +
+                "Pass retainGraph: true to the first Backward call to backpropagate through the same graph twice.");
+        }
+        f.VisitStamp = stamp;
+        stack.Push((f, 0));
+    }
+}

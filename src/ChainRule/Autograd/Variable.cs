@@ -1,0 +1,84 @@
+namespace ChainRule;
+
+/// <summary>
+/// A node of the computational graph that holds a value: its <see cref="Data"/>, its gradient
+/// <see cref="Grad"/> after a backward pass, and the <see cref="Creator"/> Function that produced it
+/// (null for leaves: inputs and parameters).
+/// </summary>
+/// <remarks>
+/// <c>new Variable(tensor)</c> requires a gradient by default, like the notes' variables; a Tensor converted
+/// implicitly (a data batch passed where a Variable is expected) and the C# scalars in <c>2 * x</c> are
+/// constants that do not. Gradients accumulate in <see cref="Grad"/> across backward passes until
+/// <see cref="ClearGrad"/>; non-leaf Variables keep theirs only after <see cref="RetainGrad"/>.
+/// </remarks>
+public partial class Variable
+{
+    public Variable(Tensor data, bool requiresGrad = true, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        Data = data;
+        RequiresGrad = requiresGrad;
+        Name = name;
+    }
+
+    /// <summary>The value. Optimizers update it in place.</summary>
+    public Tensor Data { get; set; }
+
+    /// <summary>dL/d(this) after Backward; null before. A Variable, so it can be differentiated again.</summary>
+    public Variable? Grad { get; set; }
+
+    /// <summary>The Function whose output this is; null for a leaf or a Variable computed without a graph.</summary>
+    public Function? Creator { get; internal set; }
+
+    public string? Name { get; set; }
+
+    public bool RequiresGrad { get; }
+
+    public bool IsLeaf => Creator is null;
+
+    public Shape Shape => Data.Shape;
+
+    public DType DType => Data.DType;
+
+    public int Rank => Data.Rank;
+
+    public int Size => Data.Size;
+
+    // Gradient collected during one backward pass for non-leaf Variables (and all Variables in Autograd.Grad).
+    internal Variable? PendingGrad { get; set; }
+
+    internal bool RetainsGrad { get; private set; }
+
+    internal bool IsGradTarget { get; set; }
+
+    /// <summary>
+    /// Backpropagates from this Variable: fills <see cref="Grad"/> of every leaf that requires a gradient.
+    /// </summary>
+    /// <param name="gradient">dL/d(this), the upstream vector of a vector-Jacobian product; may be omitted only for a one-element Variable (seeded with 1).</param>
+    /// <param name="retainGraph">Keep the graph so a second backward pass can run through it.</param>
+    /// <param name="createGraph">Record the backward pass as a graph, so gradients can be differentiated again (higher order).</param>
+    public void Backward(Variable? gradient = null, bool retainGraph = false, bool createGraph = false) =>
+        Backprop.Run([this], [gradient], retainGraph || createGraph, createGraph, targets: null);
+
+    /// <summary>The same data as a new leaf with no history and no gradient requirement.</summary>
+    public Variable Detach() => new(Data, requiresGrad: false, Name);
+
+    /// <summary>Forgets the accumulated gradient.</summary>
+    public void ClearGrad() => Grad = null;
+
+    /// <summary>Makes a non-leaf Variable keep its gradient in <see cref="Grad"/> after Backward.</summary>
+    public void RetainGrad() => RetainsGrad = true;
+
+    /// <summary>The value of a one-element Variable.</summary>
+    public double Item() => Data.Item();
+
+    public static implicit operator Variable(Tensor data) => new(data, requiresGrad: false);
+
+    public override string ToString()
+    {
+        string data = Data.ToString();
+        string creator = Creator is null ? "" : $", creator={Creator.Name}";
+        string name = Name is null ? "" : $", name={Name}";
+        return $"variable({data["tensor(".Length..^1]}{name}{creator})";
+    }
+}

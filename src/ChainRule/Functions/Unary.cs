@@ -1,0 +1,60 @@
+namespace ChainRule.Functions;
+
+// Unary math. Where the derivative is cheaper from the output (exp, sqrt), Backward uses Output.
+
+/// <summary>y = e^x. gx = gy * y.</summary>
+internal sealed class Exp : Function
+{
+    protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.Exp(x[0]);
+    protected internal override Variable?[] Backward(Variable gy) => [gy * Output];
+}
+
+/// <summary>y = ln x. gx = gy / x.</summary>
+internal sealed class Log : Function
+{
+    protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.Log(x[0]);
+    protected internal override Variable?[] Backward(Variable gy) => [gy / Inputs[0]];
+}
+
+/// <summary>y = sqrt x. gx = gy / (2 y).</summary>
+internal sealed class Sqrt : Function
+{
+    protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.Sqrt(x[0]);
+    protected internal override Variable?[] Backward(Variable gy) => [gy / (2 * Output)];
+}
+
+/// <summary>y = |x|. gx = gy * sign x (0 at x = 0, as in PyTorch).</summary>
+internal sealed class Abs : Function
+{
+    protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.Abs(x[0]);
+    protected internal override Variable?[] Backward(Variable gy) => [gy * Tensor.Sign(Inputs[0].Data)];
+}
+
+/// <summary>y = sin x. gx = gy * cos x.</summary>
+internal sealed class Sin : Function
+{
+    protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.Sin(x[0]);
+    protected internal override Variable?[] Backward(Variable gy) => [gy * F.Cos(Inputs[0])];
+}
+
+/// <summary>y = cos x. gx = -gy * sin x.</summary>
+internal sealed class Cos : Function
+{
+    protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.Cos(x[0]);
+    protected internal override Variable?[] Backward(Variable gy) => [-gy * F.Sin(Inputs[0])];
+}
+
+/// <summary>y = erf x. gx = gy * 2/sqrt(pi) * e^(-x^2).</summary>
+internal sealed class Erf : Function
+{
+    protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.Erf(x[0]);
+    protected internal override Variable?[] Backward(Variable gy) =>
+        [gy * (2 * Kernels.SpecialFunctions.InvSqrtPi) * F.Exp(-(Inputs[0] * Inputs[0]))];
+}
+
+/// <summary>y = x converted to another element type. gx = gy converted back (the engine does it).</summary>
+internal sealed class Cast(DType dtype) : Function
+{
+    protected override Tensor Forward(ReadOnlySpan<Tensor> x) => x[0].To(dtype);
+    protected internal override Variable?[] Backward(Variable gy) => [gy];
+}

@@ -1,0 +1,244 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+
+namespace ChainRule.Kernels;
+
+// The elementwise math, one struct per op. TensorPrimitives supplies most of it; the rest is declared
+// once as scalar + Vector256 (VectorLoop) or, for special functions, as a plain scalar loop.
+
+// ---- binary, from TensorPrimitives ---------------------------------------------------------
+
+/// <summary>x + y</summary>
+internal readonly struct AddOp : IBinaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Add(x, y, d);
+    public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Add(x, y, d);
+    public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Add(y, x, d);
+}
+
+/// <summary>x - y</summary>
+internal readonly struct SubtractOp : IBinaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Subtract(x, y, d);
+    public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Subtract(x, y, d);
+    public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Subtract(x, y, d);
+}
+
+/// <summary>x * y</summary>
+internal readonly struct MultiplyOp : IBinaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Multiply(x, y, d);
+    public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Multiply(x, y, d);
+    public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Multiply(y, x, d);
+}
+
+/// <summary>x / y</summary>
+internal readonly struct DivideOp : IBinaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Divide(x, y, d);
+    public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Divide(x, y, d);
+    public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Divide(x, y, d);
+}
+
+/// <summary>x ^ y</summary>
+internal readonly struct PowOp : IBinaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Pow(x, y, d);
+    public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Pow(x, y, d);
+    public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Pow(x, y, d);
+}
+
+/// <summary>max(x, y), NaN if either is NaN</summary>
+internal readonly struct MaximumOp : IBinaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Max(x, y, d);
+    public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Max(x, y, d);
+    public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Max(y, x, d);
+}
+
+/// <summary>min(x, y), NaN if either is NaN</summary>
+internal readonly struct MinimumOp : IBinaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Min(x, y, d);
+    public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Min(x, y, d);
+    public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Min(y, x, d);
+}
+
+// ---- unary, from TensorPrimitives ----------------------------------------------------------
+
+/// <summary>-x</summary>
+internal readonly struct NegateOp : IUnaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Negate(x, d);
+}
+
+/// <summary>e^x</summary>
+internal readonly struct ExpOp : IUnaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Exp(x, d);
+}
+
+/// <summary>ln x</summary>
+internal readonly struct LogOp : IUnaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Log(x, d);
+}
+
+/// <summary>sqrt x</summary>
+internal readonly struct SqrtOp : IUnaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sqrt(x, d);
+}
+
+/// <summary>|x|</summary>
+internal readonly struct AbsOp : IUnaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Abs(x, d);
+}
+
+/// <summary>sin x</summary>
+internal readonly struct SinOp : IUnaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sin(x, d);
+}
+
+/// <summary>cos x</summary>
+internal readonly struct CosOp : IUnaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Cos(x, d);
+}
+
+/// <summary>tanh x</summary>
+internal readonly struct TanhOp : IUnaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Tanh(x, d);
+}
+
+/// <summary>1 / (1 + e^-x)</summary>
+internal readonly struct SigmoidOp : IUnaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sigmoid(x, d);
+}
+
+/// <summary>max(x, 0); NaN stays NaN</summary>
+internal readonly struct ReluOp : IUnaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Max(x, T.Zero, d);
+}
+
+// ---- written here: scalar + Vector256 ------------------------------------------------------
+
+/// <summary>sign x: -1, 0 or 1 (NaN stays NaN)</summary>
+internal readonly struct SignOp : IScalarUnaryOp
+{
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        x > T.Zero ? T.One : x < T.Zero ? -T.One : x;
+
+    public static Vector256<T> Invoke<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), Vector256<T>.One,
+            Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<T>.Zero), -Vector256<T>.One, x));
+}
+
+/// <summary>x &gt; 0 ? x : x * slope (y is the slope)</summary>
+internal readonly struct LeakyReluOp : IScalarBinaryOp
+{
+    public static T Invoke<T>(T x, T slope) where T : unmanaged, IFloatingPointIeee754<T> => x > T.Zero ? x : x * slope;
+
+    public static Vector256<T> Invoke<T>(Vector256<T> x, Vector256<T> slope) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), x, x * slope);
+}
+
+/// <summary>x == y ? 1 : 0</summary>
+internal readonly struct EqualOp : IScalarBinaryOp
+{
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x == y ? T.One : T.Zero;
+
+    public static Vector256<T> Invoke<T>(Vector256<T> x, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.Equals(x, y) & Vector256<T>.One;
+}
+
+/// <summary>x != y ? 1 : 0</summary>
+internal readonly struct NotEqualOp : IScalarBinaryOp
+{
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x != y ? T.One : T.Zero;
+
+    public static Vector256<T> Invoke<T>(Vector256<T> x, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ~Vector256.Equals(x, y) & Vector256<T>.One;
+}
+
+/// <summary>x &lt; y ? 1 : 0</summary>
+internal readonly struct LessOp : IScalarBinaryOp
+{
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x < y ? T.One : T.Zero;
+
+    public static Vector256<T> Invoke<T>(Vector256<T> x, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.LessThan(x, y) & Vector256<T>.One;
+}
+
+/// <summary>x &lt;= y ? 1 : 0</summary>
+internal readonly struct LessEqualOp : IScalarBinaryOp
+{
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x <= y ? T.One : T.Zero;
+
+    public static Vector256<T> Invoke<T>(Vector256<T> x, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.LessThanOrEqual(x, y) & Vector256<T>.One;
+}
+
+/// <summary>x &gt; y ? 1 : 0</summary>
+internal readonly struct GreaterOp : IScalarBinaryOp
+{
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x > y ? T.One : T.Zero;
+
+    public static Vector256<T> Invoke<T>(Vector256<T> x, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.GreaterThan(x, y) & Vector256<T>.One;
+}
+
+/// <summary>x &gt;= y ? 1 : 0</summary>
+internal readonly struct GreaterEqualOp : IScalarBinaryOp
+{
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x >= y ? T.One : T.Zero;
+
+    public static Vector256<T> Invoke<T>(Vector256<T> x, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.GreaterThanOrEqual(x, y) & Vector256<T>.One;
+}
+
+// ---- special functions: scalar loops (no vector form here) ---------------------------------
+
+/// <summary>erf x, the Gauss error function</summary>
+internal readonly struct ErfOp : IUnaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            d[i] = T.CreateTruncating(SpecialFunctions.Erf(double.CreateTruncating(x[i])));
+        }
+    }
+}
+
+/// <summary>x * Phi(x) = x/2 * (1 + erf(x / sqrt 2)), the exact GELU (Hendrycks and Gimpel, 2016)</summary>
+internal readonly struct GeluOp : IUnaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = double.CreateTruncating(x[i]);
+            d[i] = T.CreateTruncating(0.5 * v * (1.0 + SpecialFunctions.Erf(v * SpecialFunctions.InvSqrt2)));
+        }
+    }
+}
+
+/// <summary>ln(1 + e^x), computed as max(x, 0) + ln(1 + e^-|x|) so large |x| neither overflows nor loses x</summary>
+internal readonly struct SoftplusOp : IUnaryOp
+{
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            T v = x[i];
+            d[i] = T.Max(v, T.Zero) + T.LogP1(T.Exp(-T.Abs(v)));
+        }
+    }
+}
