@@ -13,6 +13,9 @@ namespace ChainRule.Bench.Commands;
 /// </summary>
 public static class CompareCommand
 {
+    /// <summary>Average cores used by other processes above which a row is marked as disturbed.</summary>
+    public const double DisturbedCores = 0.05;
+
     public static int Run(string[] args)
     {
         CompareSettings settings;
@@ -43,11 +46,18 @@ public static class CompareCommand
         Console.WriteLine();
 
         var rows = new List<ResultRow>();
+        var rowLoad = new BackgroundLoad();
         void Record(ResultRow row)
         {
+            // Flag rows measured while something else ran: this machine may be shared.
+            double others = rowLoad.OtherCores;
+            rowLoad = new BackgroundLoad();
+            if (others > DisturbedCores)
+                row = row with { Note = string.Join("; ", new[] { row.Note, $"DISTURBED: other processes used {others:F2} cores meanwhile" }.Where(n => n.Length > 0)) };
             rows.Add(row);
             string medians = string.Join(", ", row.Samples.Select(s => $"{s.Key} {s.Value.Median.ToString(row.Format, CultureInfo.InvariantCulture)}"));
-            Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1} s] {row.Section} | {row.Workload}: {medians} {row.Unit}");
+            string disturbed = others > DisturbedCores ? " (DISTURBED)" : "";
+            Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1} s] {row.Section} | {row.Workload}: {medians} {row.Unit}{disturbed}");
         }
 
         // The GEMM rows are expressed as a fraction of the FMA peak, so it runs for either group.
@@ -60,12 +70,18 @@ public static class CompareCommand
                 peak[(bits, threads)] = row.Samples[PeakWorkload.Contestant].Median;
             }
         }
-        if (settings.Groups.Contains("gemm"))
-            GemmWorkload.Measure(backends, settings, peak).ToList().ForEach(Record);
-        if (settings.Groups.Contains("scalar"))
-            ScalarGraphWorkload.Measure(backends, settings).ToList().ForEach(Record);
-        if (settings.Groups.Contains("mlp"))
-            MlpWorkload.Measure(backends, settings).ToList().ForEach(Record);
+        // The workloads yield each row as soon as it is measured: Record times and prints it then.
+        var groups = new (string Group, Func<IEnumerable<ResultRow>> Measure)[]
+        {
+            ("gemm", () => GemmWorkload.Measure(backends, settings, peak)),
+            ("scalar", () => ScalarGraphWorkload.Measure(backends, settings)),
+            ("mlp", () => MlpWorkload.Measure(backends, settings)),
+        };
+        foreach (var (group, measure) in groups.Where(g => settings.Groups.Contains(g.Group)))
+        {
+            foreach (var row in measure())
+                Record(row);
+        }
 
         machine.Add(("Other load", load.Describe()));
         string command = "dotnet run -c Release --project bench/ChainRule.Bench -- compare " + string.Join(' ', settings.Arguments);

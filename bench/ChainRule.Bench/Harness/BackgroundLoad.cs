@@ -18,18 +18,35 @@ public sealed class BackgroundLoad
     private readonly (long Busy, long Steal)? _machineAtStart = ReadMachine();
     private readonly long? _ownAtStart = ReadOwn();
 
-    /// <summary>e.g. "0.02 cores busy with other processes on average, 0.00 stolen by the hypervisor".</summary>
-    public string Describe()
+    /// <summary>Average number of cores other processes kept busy since construction (0 without /proc).</summary>
+    public double OtherCores
     {
-        var machine = ReadMachine();
-        var own = ReadOwn();
-        if (machine is null || own is null || _machineAtStart is null || _ownAtStart is null)
-            return "unknown (no /proc)";
-        double seconds = _clock.Elapsed.TotalSeconds * TicksPerSecond;
-        double others = (machine.Value.Busy - _machineAtStart.Value.Busy - (own.Value - _ownAtStart.Value)) / seconds;
-        double steal = (machine.Value.Steal - _machineAtStart.Value.Steal) / seconds;
-        return string.Create(CultureInfo.InvariantCulture, $"{Math.Max(0, others):F2} cores busy with other processes on average, {steal:F2} stolen by the hypervisor");
+        get
+        {
+            var machine = ReadMachine();
+            var own = ReadOwn();
+            if (machine is null || own is null || _machineAtStart is null || _ownAtStart is null)
+                return 0;
+            long others = machine.Value.Busy - _machineAtStart.Value.Busy - (own.Value - _ownAtStart.Value);
+            return Math.Max(0, others / TicksPerSecond / _clock.Elapsed.TotalSeconds);
+        }
     }
+
+    /// <summary>Average number of cores the hypervisor took away since construction (0 without /proc).</summary>
+    public double StolenCores
+    {
+        get
+        {
+            var machine = ReadMachine();
+            return machine is null || _machineAtStart is null
+                ? 0
+                : (machine.Value.Steal - _machineAtStart.Value.Steal) / TicksPerSecond / _clock.Elapsed.TotalSeconds;
+        }
+    }
+
+    /// <summary>e.g. "0.02 cores busy with other processes on average, 0.00 stolen by the hypervisor".</summary>
+    public string Describe() =>
+        string.Create(CultureInfo.InvariantCulture, $"{OtherCores:F2} cores busy with other processes on average, {StolenCores:F2} stolen by the hypervisor");
 
     /// <summary>The 1-minute load average, or null without /proc/loadavg.</summary>
     public static double? LoadAverage() =>

@@ -137,7 +137,7 @@ public static class F
 
     // ---- movement ----------------------------------------------------------------------------
 
-    public static Variable Reshape(Variable x, params ReadOnlySpan<int> shape) => new Functions.Reshape(new Shape(shape)).Apply(x);
+    public static Variable Reshape(Variable x, params ReadOnlySpan<int> shape) => new Functions.Reshape(x.Data.InferShape(shape)).Apply(x);
 
     public static Variable Flatten(Variable x) => Reshape(x, x.Size);
 

@@ -159,7 +159,8 @@ public sealed partial class Tensor
         return new Tensor(Buffer, Offset, shape, strides, DType);
     }
 
-    private Shape InferShape(ReadOnlySpan<int> shape)
+    /// <summary>The shape Reshape would produce: resolves one -1 and checks the size.</summary>
+    internal Shape InferShape(ReadOnlySpan<int> shape)
     {
         int[] dims = shape.ToArray();
         int inferred = -1;
