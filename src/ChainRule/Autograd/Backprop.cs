@@ -83,7 +83,7 @@ internal static class Backprop
 
     private static void SendGradients(Function f, Variable gy, bool functional, List<Variable> pending)
     {
-        Variable?[] gxs = f.Backward(gy);
+        Variable?[] gxs = Autograd.IsAnomalyDetectionEnabled ? BackwardCheckingAnomalies(f, gy) : f.Backward(gy);
         ReadOnlySpan<Variable> inputs = f.Inputs;
         for (int j = 0; j < inputs.Length; j++)
         {
@@ -107,6 +107,20 @@ internal static class Backprop
                     $"{f.Name} produced NaN or infinity in backward, in the gradient of its input {j} (inputs of shape {f.InputShapes()}), created at {f.CallSite}.");
             }
             Accumulate(x, gx, functional, pending);
+        }
+    }
+
+    // The ops inside a Backward check their own outputs in anomaly mode; name the Function whose backward it was.
+    private static Variable?[] BackwardCheckingAnomalies(Function f, Variable gy)
+    {
+        try
+        {
+            return f.Backward(gy);
+        }
+        catch (AnomalyException inner)
+        {
+            throw new AnomalyException(
+                $"{f.Name} produced NaN or infinity in backward (inputs of shape {f.InputShapes()}), created at {f.CallSite}. Inside it: {inner.Message}");
         }
     }
 
