@@ -190,6 +190,16 @@ public static class F
         return b.Rank == 1 ? Squeeze(y, -1) : y;
     }
 
+    /// <summary>y = x W^T + b for x (batch, in), W (out, in), b (out) or null: a fully connected layer in one node.</summary>
+    public static Variable Linear(Variable x, Variable weight, Variable? bias = null)
+    {
+        if (x.Rank != 2 || weight.Rank != 2 || x.Shape[1] != weight.Shape[1] || (bias is not null && bias.Shape != new Shape(weight.Shape[0])))
+        {
+            throw new ArgumentException($"linear: x {x.Shape}, weight {weight.Shape}, bias {bias?.Shape.ToString() ?? "none"}: expected (batch, in), (out, in) and (out,).");
+        }
+        return bias is null ? new Functions.Linear().Apply(x, weight) : new Functions.Linear().Apply(x, weight, bias);
+    }
+
     // ---- joining and indexing ------------------------------------------------------------------
 
     public static Variable Concat(IReadOnlyList<Variable> xs, int axis = 0)

@@ -1,3 +1,4 @@
+using ChainRule.NN;
 using System.Reflection;
 using Xunit.Abstractions;
 
@@ -20,6 +21,7 @@ public class GradientTests(ITestOutputHelper output)
 
     private static readonly Tensor GatherIndex = Tensor.FromArray(new double[] { 2, 0, 1, 1, 3, 0 }, [2, 3]);
     private static readonly Tensor TakeIndices = Tensor.FromArray(2.0, 0.0, 2.0);
+    private static readonly Tensor Labels = Tensor.FromArray(3.0, 0.0, 1.0);
     private static readonly Tensor Condition = Tensor.FromArray(new double[] { 1, 0, 0, 1 }, [4]);
 
     public static readonly Dictionary<string, OpCase> Cases = new()
@@ -95,6 +97,13 @@ public class GradientTests(ITestOutputHelper output)
         ["gather"] = new(v => F.Gather(v[0], 1, GatherIndex), [[2, 4]]),
         ["take"] = new(v => F.Take(v[0], TakeIndices, axis: 1), [[2, 3, 2]]),
         ["take 2-d indices"] = new(v => F.Take(v[0], GatherIndex.Slice(1, 0, 2), axis: 0), [[4, 3]]),
+        ["linear"] = new(v => F.Linear(v[0], v[1], v[2]), [[4, 3], [2, 3], [2]]),
+        ["linear no bias"] = new(v => F.Linear(v[0], v[1]), [[4, 3], [2, 3]]),
+        // losses
+        ["softmax cross-entropy"] = new(v => Losses.SoftmaxCrossEntropy(v[0], Labels), [[3, 4]]),
+        ["softmax cross-entropy smoothed, summed"] = new(v => Losses.SoftmaxCrossEntropy(v[0], Labels, Reduction.Sum, 0.1), [[3, 4]]),
+        ["binary cross-entropy with logits"] = new(v => Losses.BinaryCrossEntropyWithLogits(v[0], v[1]), [[3, 2], [3, 2]]),
+        ["mse"] = new(v => Losses.MeanSquaredError(v[0], v[1]), [[3, 2], [3, 2]]),
         // the notes' loss: 1/2 sum (x - y)^2 through a sigmoid layer
         ["mlp layer"] = new(v => F.Sum(F.Square(F.Sigmoid(v[0].MatMul(v[1]) + v[2]))) * 0.5, [[4, 3], [3, 2], [2]]),
     };

@@ -1,0 +1,66 @@
+using ChainRule.Kernels;
+using ChainRule.NN;
+
+namespace ChainRule.Optim;
+
+/// <summary>
+/// Adam (Kingma and Ba, 2015). Weight decay here is the classic L2 term added to the gradient; for decoupled
+/// weight decay use <see cref="AdamW"/>.
+/// </summary>
+public class Adam : Optimizer
+{
+    private readonly Tensor?[] _m;
+    private readonly Tensor?[] _v;
+    private readonly int[] _steps;
+
+    public Adam(IEnumerable<Parameter> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
+        : base(parameters, learningRate)
+    {
+        if (beta1 is < 0 or >= 1 || beta2 is < 0 or >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(beta1), $"adam: betas must be in [0, 1), got {beta1} and {beta2}.");
+        }
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+        WeightDecay = weightDecay;
+        _m = new Tensor?[Parameters.Count];
+        _v = new Tensor?[Parameters.Count];
+        _steps = new int[Parameters.Count];
+    }
+
+    public double Beta1 { get; }
+
+    public double Beta2 { get; }
+
+    public double Epsilon { get; }
+
+    public double WeightDecay { get; }
+
+    private protected virtual bool Decoupled => false;
+
+    protected override void UpdateOne(int i)
+    {
+        Parameter p = Parameters[i];
+        Tensor m = StateLike(ref _m[i], p), v = StateLike(ref _v[i], p);
+        int step = ++_steps[i]; // per parameter: a parameter without a gradient in some step keeps its own count
+        Tensor grad = p.Grad!.Data.To(p.DType).Contiguous();
+        if (p.DType == DType.Float32)
+        {
+            OptimizerSteps.Adam(p.Data.AsSpan<float>(), grad.AsSpan<float>(), m.AsSpan<float>(), v.AsSpan<float>(),
+                (float)LearningRate, (float)Beta1, (float)Beta2, (float)Epsilon, (float)WeightDecay, Decoupled, step);
+        }
+        else
+        {
+            OptimizerSteps.Adam(p.Data.AsSpan<double>(), grad.AsSpan<double>(), m.AsSpan<double>(), v.AsSpan<double>(),
+                LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Decoupled, step);
+        }
+    }
+}
+
+/// <summary>AdamW (Loshchilov and Hutter, 2019): Adam with decoupled weight decay, p *= 1 - lr wd before the Adam step.</summary>
+public sealed class AdamW(IEnumerable<Parameter> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0.01)
+    : Adam(parameters, learningRate, beta1, beta2, epsilon, weightDecay)
+{
+    private protected override bool Decoupled => true;
+}

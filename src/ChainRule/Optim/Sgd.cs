@@ -1,0 +1,50 @@
+using ChainRule.Kernels;
+using ChainRule.NN;
+
+namespace ChainRule.Optim;
+
+/// <summary>Stochastic gradient descent, w &lt;- w - lr grad (MISSION 2.3), with optional momentum, Nesterov and weight decay.</summary>
+public sealed class Sgd : Optimizer
+{
+    private readonly Tensor?[] _velocity;
+
+    public Sgd(IEnumerable<Parameter> parameters, double learningRate, double momentum = 0, bool nesterov = false, double weightDecay = 0, double dampening = 0)
+        : base(parameters, learningRate)
+    {
+        if (nesterov && (momentum <= 0 || dampening != 0))
+        {
+            throw new ArgumentException("sgd: Nesterov momentum needs momentum > 0 and no dampening.");
+        }
+        Momentum = momentum;
+        Nesterov = nesterov;
+        WeightDecay = weightDecay;
+        Dampening = dampening;
+        _velocity = new Tensor?[Parameters.Count];
+    }
+
+    public double Momentum { get; }
+
+    public bool Nesterov { get; }
+
+    public double WeightDecay { get; }
+
+    public double Dampening { get; }
+
+    protected override void UpdateOne(int i)
+    {
+        Parameter p = Parameters[i];
+        bool firstStep = _velocity[i] is null;
+        Tensor velocity = StateLike(ref _velocity[i], p);
+        Tensor grad = p.Grad!.Data.To(p.DType).Contiguous();
+        if (p.DType == DType.Float32)
+        {
+            OptimizerSteps.Sgd(p.Data.AsSpan<float>(), grad.AsSpan<float>(), velocity.AsSpan<float>(),
+                (float)LearningRate, (float)Momentum, (float)Dampening, (float)WeightDecay, Nesterov, firstStep);
+        }
+        else
+        {
+            OptimizerSteps.Sgd(p.Data.AsSpan<double>(), grad.AsSpan<double>(), velocity.AsSpan<double>(),
+                LearningRate, Momentum, Dampening, WeightDecay, Nesterov, firstStep);
+        }
+    }
+}
