@@ -97,7 +97,10 @@ public static partial class Safetensors
         catch (JsonException e)
         {
             long at = 8 + OffsetOf(json, e.LineNumber ?? 0, e.BytePositionInLine ?? 0);
-            throw new InvalidDataException(At(path, at, $"the header is not valid JSON: {e.Message}"), e);
+            // The reader ends its message with a line and column within the header; the file offset replaces them.
+            int suffix = e.Message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            string reason = suffix < 0 ? e.Message : e.Message[..suffix];
+            throw new InvalidDataException(At(path, at, $"the header is not valid JSON: {reason}"), e);
         }
         return (tensors, metadata ?? []);
     }
