@@ -72,7 +72,7 @@ public static partial class Safetensors
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 long keyAt = 8 + reader.TokenStartIndex;
-                string name = reader.GetString()!;
+                string name = ReadString(ref reader, path);
                 if (name == MetadataKey)
                 {
                     metadata = metadata is null ? ReadMetadata(ref reader, path)
@@ -91,7 +91,7 @@ public static partial class Safetensors
                     tensors.Add(ReadTensorInfo(ref reader, name, path));
                 }
             }
-            // Only the space padding may follow the object; anything else makes Read throw.
+            // Only whitespace (the padding) may follow the object; anything else makes Read throw.
             reader.Read();
         }
         catch (JsonException e)
@@ -121,7 +121,7 @@ public static partial class Safetensors
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             long fieldAt = 8 + reader.TokenStartIndex;
-            string field = reader.GetString()!;
+            string field = ReadString(ref reader, path);
             reader.Read();
             long valueAt = 8 + reader.TokenStartIndex;
             if ((field == "dtype" && dtype is not null) || (field == "shape" && shape is not null) || (field == "data_offsets" && offsets is not null))
@@ -131,7 +131,7 @@ public static partial class Safetensors
             switch (field)
             {
                 case "dtype":
-                    dtype = reader.TokenType == JsonTokenType.String ? reader.GetString()!
+                    dtype = reader.TokenType == JsonTokenType.String ? ReadString(ref reader, path)
                         : throw new InvalidDataException(At(path, valueAt, $"tensor '{name}': \"dtype\" must be a string, not {reader.TokenType}."));
                     if (!s_elementBits.ContainsKey(dtype))
                     {
@@ -193,13 +193,13 @@ public static partial class Safetensors
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             long keyAt = 8 + reader.TokenStartIndex;
-            string key = reader.GetString()!;
+            string key = ReadString(ref reader, path);
             reader.Read();
             if (reader.TokenType != JsonTokenType.String)
             {
                 throw new InvalidDataException(At(path, 8 + reader.TokenStartIndex, $"metadata '{key}' must be a string, not {reader.TokenType}."));
             }
-            if (!metadata.TryAdd(key, reader.GetString()!))
+            if (!metadata.TryAdd(key, ReadString(ref reader, path)))
             {
                 throw new InvalidDataException(At(path, keyAt, $"metadata '{key}' appears twice."));
             }
@@ -249,6 +249,19 @@ public static partial class Safetensors
         json.WrittenSpan.CopyTo(header);
         header.AsSpan(json.WrittenCount).Fill((byte)' ');
         return header;
+    }
+
+    // NOTE: valid UTF-8 can still escape half a surrogate pair ("\uD800"), which no .NET string can hold.
+    private static string ReadString(ref Utf8JsonReader reader, string path)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidDataException(At(path, 8 + reader.TokenStartIndex, $"the header holds an invalid string: {e.Message}"), e);
+        }
     }
 
     private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)

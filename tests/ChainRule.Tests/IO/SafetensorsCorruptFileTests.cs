@@ -35,6 +35,8 @@ public class SafetensorsCorruptFileTests
         Header("misspelt field", """{"w":{"dtype":"F32","shape":[1],@"offsets":[0,4]}}""", ["'w'", "unexpected field \"offsets\""]),
         Header("field twice", """{"w":{"dtype":"F32",@"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", ["'w'", "\"dtype\" appears twice"]),
         Header("tensor twice", """{"w":{"dtype":"F32","shape":[],"data_offsets":[0,4]},@"w":{"dtype":"F32","shape":[],"data_offsets":[4,8]}}""", ["'w' appears twice"]),
+        Header("lone surrogate in a name", """{@"\uD800":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}""", ["invalid string"]),
+        Header("lone surrogate in metadata", """{"__metadata__":{"k":@"\uDC00"}}""", ["invalid string"]),
         Header("empty tensor name", """{@"":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}""", ["empty name"]),
         Header("metadata not an object", """{"__metadata__":@["a"]}""", ["'__metadata__'", "object of strings"]),
         Header("metadata value not a string", """{"__metadata__":{"a":@1}}""", ["metadata 'a'", "must be a string"]),
