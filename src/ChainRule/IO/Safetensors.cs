@@ -17,6 +17,9 @@ namespace ChainRule.IO;
 // value is a float). ReadHeader knows every element type of the format, so tools can inspect any file.
 // A malformed file raises InvalidDataException naming the file, the byte offset and, when one is to
 // blame, the tensor. Out of scope: memory-mapping, loading single tensors, writing F16/BF16.
+// NOTE: keeping the caller's order means an F64 tensor after an odd number of F32 elements starts at an
+// offset that is not a multiple of 8. The format allows it and readers copy the bytes; the reference
+// writer instead sorts tensors by alignment, then name.
 public static partial class Safetensors
 {
     /// <summary>
