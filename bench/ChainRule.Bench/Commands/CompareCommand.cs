@@ -13,9 +13,6 @@ namespace ChainRule.Bench.Commands;
 /// </summary>
 public static class CompareCommand
 {
-    /// <summary>Average cores used by other processes above which a row is marked as disturbed.</summary>
-    public const double DisturbedCores = 0.05;
-
     public static int Run(string[] args)
     {
         CompareSettings settings;
@@ -42,21 +39,15 @@ public static class CompareCommand
             Console.WriteLine($"{key + ":",-12} {value}");
         if (BackgroundLoad.LoadAverage() is > 0.5 and var average)
             Console.WriteLine($"WARNING: the load average is {average:F2} before starting; another process is busy and the numbers will be noisy.");
-        Console.WriteLine($"Mode:        {(settings.Quick ? "quick" : "full")}, {settings.Repetitions} repetitions ({settings.TrainRepetitions} for training), groups {string.Join(",", settings.Groups)}");
+        Console.WriteLine($"Mode:        {(settings.Quick ? "quick" : "full")}, {settings.Repetitions} repetitions ({settings.TrainRepetitions} for training), groups {string.Join(",", settings.Groups)}, wait for idle {settings.WaitIdleSeconds} s");
         Console.WriteLine();
 
         var rows = new List<ResultRow>();
-        var rowLoad = new BackgroundLoad();
         void Record(ResultRow row)
         {
-            // Flag rows measured while something else ran: this machine may be shared.
-            double others = rowLoad.OtherCores;
-            rowLoad = new BackgroundLoad();
-            if (others > DisturbedCores)
-                row = row with { Note = string.Join("; ", new[] { row.Note, $"DISTURBED: other processes used {others:F2} cores meanwhile" }.Where(n => n.Length > 0)) };
             rows.Add(row);
             string medians = string.Join(", ", row.Samples.Select(s => $"{s.Key} {s.Value.Median.ToString(row.Format, CultureInfo.InvariantCulture)}"));
-            string disturbed = others > DisturbedCores ? " (DISTURBED)" : "";
+            string disturbed = row.Samples.Values.Any(v => v.IsDisturbed) ? " (disturbed by other processes)" : "";
             Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1} s] {row.Section} | {row.Workload}: {medians} {row.Unit}{disturbed}");
         }
 
@@ -77,7 +68,7 @@ public static class CompareCommand
             ("scalar", () => ScalarGraphWorkload.Measure(backends, settings)),
             ("mlp", () => MlpWorkload.Measure(backends, settings)),
         };
-        foreach (var (group, measure) in groups.Where(g => settings.Groups.Contains(g.Group)))
+        foreach (var (_, measure) in groups.Where(g => settings.Groups.Contains(g.Group)))
         {
             foreach (var row in measure())
                 Record(row);

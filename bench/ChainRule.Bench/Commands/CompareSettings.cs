@@ -29,6 +29,9 @@ public sealed record CompareSettings
     /// <summary>Untimed SGD steps before the timed epoch; the weights are reloaded afterwards.</summary>
     public int WarmUpSteps { get; init; } = 100;
 
+    /// <summary>Before each sample, wait up to this long for other processes to go quiet (0: never wait).</summary>
+    public double WaitIdleSeconds { get; init; }
+
     public IReadOnlySet<string> Groups { get; init; } = new HashSet<string>(AllGroups);
 
     public IReadOnlyList<string> Arguments { get; init; } = [];
@@ -47,6 +50,7 @@ public sealed record CompareSettings
                 "--out" => settings with { OutPath = Path.GetFullPath(Value(args, ++i)) },
                 "--data" => settings with { DataDirectory = Value(args, ++i) },
                 "--reps" => settings with { Repetitions = PositiveInt(args, ++i), TrainRepetitions = PositiveInt(args, i) },
+                "--wait-idle" => settings with { WaitIdleSeconds = PositiveInt(args, ++i) },
                 "--only" => settings with { Groups = ParseGroups(Value(args, ++i)) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
             };

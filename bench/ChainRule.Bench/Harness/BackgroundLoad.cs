@@ -48,6 +48,22 @@ public sealed class BackgroundLoad
     public string Describe() =>
         string.Create(CultureInfo.InvariantCulture, $"{OtherCores:F2} cores busy with other processes on average, {StolenCores:F2} stolen by the hypervisor");
 
+    /// <summary>
+    /// Returns once other processes used under Samples.DisturbedCores during a 0.2 s window, or
+    /// after maxSeconds. On a shared machine this moves samples into the quiet gaps.
+    /// </summary>
+    public static void WaitForIdle(double maxSeconds)
+    {
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed.TotalSeconds < maxSeconds)
+        {
+            var window = new BackgroundLoad();
+            Thread.Sleep(200);
+            if (window.OtherCores <= Samples.DisturbedCores)
+                return;
+        }
+    }
+
     /// <summary>The 1-minute load average, or null without /proc/loadavg.</summary>
     public static double? LoadAverage() =>
         File.Exists("/proc/loadavg")

@@ -2,14 +2,17 @@ namespace ChainRule.Bench.Harness;
 
 /// <summary>
 /// Runs already-warmed samplers round-robin (A B A B ...), so that slow drift of the machine
-/// (frequency, other load) hits every contestant alike, and collects each one's samples.
+/// (frequency, other load) hits every contestant alike, and collects each one's samples
+/// together with how busy other processes kept the machine during each sample.
 /// </summary>
 public static class Interleaved
 {
     /// <param name="samplers">Contestant name to a function that takes one sample.</param>
-    public static Dictionary<string, Samples> Run(IReadOnlyList<(string Name, Func<double> Sample)> samplers, int repetitions)
+    /// <param name="waitIdleSeconds">Before each sample, wait up to this long for other processes to go quiet.</param>
+    public static Dictionary<string, Samples> Run(IReadOnlyList<(string Name, Func<double> Sample)> samplers, int repetitions, double waitIdleSeconds)
     {
         var values = samplers.ToDictionary(s => s.Name, _ => new List<double>());
+        var otherCores = samplers.ToDictionary(s => s.Name, _ => new List<double>());
         for (int r = 0; r < repetitions; r++)
         {
             foreach (var (name, sample) in samplers)
@@ -18,9 +21,12 @@ public static class Interleaved
                 // the previous contestant is not charged to this one.
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
+                BackgroundLoad.WaitForIdle(waitIdleSeconds);
+                var load = new BackgroundLoad();
                 values[name].Add(sample());
+                otherCores[name].Add(load.OtherCores);
             }
         }
-        return values.ToDictionary(kv => kv.Key, kv => new Samples(kv.Value));
+        return values.ToDictionary(kv => kv.Key, kv => new Samples(kv.Value, otherCores[kv.Key]));
     }
 }

@@ -21,8 +21,8 @@ public sealed class Report(IReadOnlyList<(string Key, string Value)> machine, IR
             int[] widths = [.. Enumerable.Range(0, table[0].Length).Select(c => table.Max(r => r[c].Length))];
             foreach (var row in table)
                 text.AppendLine("  " + string.Join("  ", row.Select((cell, c) => c < 2 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
-            foreach (var note in rows.Where(r => r.Section == section && r.Note.Length > 0))
-                text.AppendLine(CultureInfo.InvariantCulture, $"  note, {note.Workload}: {note.Note}");
+            foreach (string note in Notes(section))
+                text.AppendLine("  " + note);
         }
         text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Total wall time: {wallSeconds:F1} s");
         return text.ToString();
@@ -36,8 +36,8 @@ public sealed class Report(IReadOnlyList<(string Key, string Value)> machine, IR
         text.AppendLine("| | |").AppendLine("|---|---|");
         foreach (var (key, value) in machine)
             text.AppendLine(CultureInfo.InvariantCulture, $"| {key} | {value} |");
-        text.AppendLine().AppendLine("Each cell is the median over the repetitions, with +- half the range in percent. " +
-            "A ratio divides a library's median by the first library's; the `better` column says which direction wins.");
+        text.AppendLine().AppendLine("Each cell is the median over the repetitions, with +- half the range in percent; (*) marks samples " +
+            "taken while other processes were busy. A ratio divides a library's median by the first library's; the `better` column says which direction wins.");
         foreach (var (section, table) in Tables())
         {
             text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"## {section}").AppendLine();
@@ -45,14 +45,28 @@ public sealed class Report(IReadOnlyList<(string Key, string Value)> machine, IR
             text.AppendLine("|" + string.Join("|", table[0].Select((_, c) => c < 2 ? "---" : "---:")) + "|");
             foreach (var row in table.Skip(1))
                 text.AppendLine("| " + string.Join(" | ", row) + " |");
-            var notes = rows.Where(r => r.Section == section && r.Note.Length > 0).ToList();
+            var notes = Notes(section).ToList();
             if (notes.Count > 0)
                 text.AppendLine();
-            foreach (var note in notes)
-                text.AppendLine(CultureInfo.InvariantCulture, $"- {note.Workload}: {note.Note}");
+            foreach (string note in notes)
+                text.AppendLine("- " + note);
         }
         text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Total wall time: {wallSeconds:F1} s");
         return text.ToString();
+    }
+
+    // The rows' notes, then one line on disturbed samples if the section has any.
+    private IEnumerable<string> Notes(string section)
+    {
+        var sectionRows = rows.Where(r => r.Section == section).ToList();
+        foreach (var row in sectionRows.Where(r => r.Note.Length > 0))
+            yield return $"{row.Workload}: {row.Note}";
+        double worst = sectionRows.SelectMany(r => r.Samples.Values).Max(s => s.MaxOtherCores);
+        if (worst > Samples.DisturbedCores)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"(*) disturbed: other processes used up to {worst:F2} cores on average during a sample; rerun on a quiet machine or with --wait-idle");
+        }
     }
 
     // Section title to table: header row first, then one row of cells per ResultRow.
@@ -83,10 +97,12 @@ public sealed class Report(IReadOnlyList<(string Key, string Value)> machine, IR
         }
     }
 
-    private static string Cell(Samples samples, string format) =>
-        samples.Values.Count < 2
-            ? samples.Median.ToString(format, CultureInfo.InvariantCulture)
-            : string.Create(CultureInfo.InvariantCulture, $"{samples.Median.ToString(format, CultureInfo.InvariantCulture)} +-{100 * samples.RelativeSpread:F1}%");
+    private static string Cell(Samples samples, string format)
+    {
+        string median = samples.Median.ToString(format, CultureInfo.InvariantCulture);
+        string spread = samples.Values.Count < 2 ? "" : string.Create(CultureInfo.InvariantCulture, $" +-{100 * samples.RelativeSpread:F1}%");
+        return median + spread + (samples.IsDisturbed ? " (*)" : "");
+    }
 
     private static string Ratio(ResultRow row, string other, string reference) =>
         row.Samples.TryGetValue(other, out var o) && row.Samples.TryGetValue(reference, out var r) && r.Median != 0

@@ -1,9 +1,20 @@
 namespace ChainRule.Bench.Harness;
 
-/// <summary>Repeated measurements of one quantity, summarised by the median and the relative spread.</summary>
-public sealed class Samples(IReadOnlyList<double> values)
+/// <summary>
+/// Repeated measurements of one quantity, summarised by the median and the relative spread,
+/// with how busy other processes kept the machine during each one (BackgroundLoad).
+/// </summary>
+public sealed class Samples(IReadOnlyList<double> values, IReadOnlyList<double>? otherCores = null)
 {
+    /// <summary>Other processes' average core use above which a sample counts as disturbed.</summary>
+    public const double DisturbedCores = 0.05;
+
     public IReadOnlyList<double> Values { get; } = values;
+
+    /// <summary>The most cores other processes used on average during any one sample; 0 if not measured.</summary>
+    public double MaxOtherCores { get; } = otherCores is { Count: > 0 } ? otherCores.Max() : 0;
+
+    public bool IsDisturbed => MaxOtherCores > DisturbedCores;
 
     public double Median
     {

@@ -43,7 +43,7 @@ public static class GemmWorkload
                             var (runs, seconds) = Timing.Repeat(g.Gemm.Run, settings.SampleSeconds);
                             return shape.Flops * runs / seconds / 1e9;
                         })))],
-                        settings.Repetitions);
+                        settings.Repetitions, settings.WaitIdleSeconds);
 
                     string note = string.Join("; ", samples.Select(s =>
                         $"{s.Key} {100 * s.Value.Median / peak[(512, threads)]:F0}% of FMA-512, {100 * s.Value.Median / peak[(256, threads)]:F0}% of FMA-256"));

@@ -18,7 +18,7 @@ public sealed record MlpSpec(int[] Layers, int BatchSize, float LearningRate)
 
     public string Name => $"{string.Join('-', Layers)} batch {BatchSize}";
 
-    /// <summary>Parses the Name format, e.g. "784-256-10 batch 64" is written as ("784-256-10", 64).</summary>
+    /// <summary>Builds a spec from layer sizes written as in Name, e.g. "784-256-10".</summary>
     public static MlpSpec Parse(string layers, int batchSize, float learningRate) =>
         new([.. layers.Split('-').Select(int.Parse)], batchSize, learningRate);
 }

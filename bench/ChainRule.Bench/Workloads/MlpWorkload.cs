@@ -24,7 +24,7 @@ public static class MlpWorkload
                     runs[b.Name].Add(result);
                     return result.SamplesPerSecond;
                 })))],
-                settings.TrainRepetitions);
+                settings.TrainRepetitions, settings.WaitIdleSeconds);
 
             string section = $"MLP training, Fashion-MNIST, {spec.Name}, SGD lr {spec.LearningRate}, {PeakWorkload.Threads(Environment.ProcessorCount)}";
             var loss = Collect(runs, r => r.MeanLoss);

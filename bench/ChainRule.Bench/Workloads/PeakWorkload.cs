@@ -24,7 +24,7 @@ public static class PeakWorkload
         foreach (var (bits, threads) in Probes)
         {
             FmaPeak.Measure(bits, threads, settings.WarmUpSeconds);
-            var samples = Interleaved.Run([(Contestant, () => FmaPeak.Measure(bits, threads, settings.SampleSeconds))], settings.Repetitions);
+            var samples = Interleaved.Run([(Contestant, () => FmaPeak.Measure(bits, threads, settings.SampleSeconds))], settings.Repetitions, settings.WaitIdleSeconds);
             yield return new ResultRow(Section, Name(bits, threads), "GFLOP/s", "F1", Better.Higher, samples);
         }
     }

@@ -32,7 +32,7 @@ public static class ScalarGraphWorkload
                 var (runs, seconds) = Timing.Repeat(() => g.Graph.Run(ScalarGraph.Ops), settings.SampleSeconds);
                 return seconds / runs / ScalarGraph.Ops * 1e6;
             })))],
-            settings.Repetitions);
+            settings.Repetitions, settings.WaitIdleSeconds);
         notes.Add($"v = {expected.Value:F6}, dv/dw = {expected.GradW:F6}");
         yield return new ResultRow(
             "Small graph (0-d tensors)",

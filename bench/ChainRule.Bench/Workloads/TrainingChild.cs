@@ -34,7 +34,8 @@ public static class TrainingChild
             "--warm-up-steps", settings.WarmUpSteps.ToString(CultureInfo.InvariantCulture),
             "--data", settings.DataDirectory,
         ];
-        arguments.ToList().ForEach(start.ArgumentList.Add);
+        foreach (string argument in arguments)
+            start.ArgumentList.Add(argument);
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
         string output = process.StandardOutput.ReadToEnd();

@@ -133,6 +133,27 @@ public sealed partial class Tensor
         }
     }
 
+    /// <summary>Copies the values of <paramref name="source"/> (same shape; converted to this type) into this tensor, in place.</summary>
+    public void CopyFrom(Tensor source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Shape != Shape)
+        {
+            throw new ArgumentException($"copy: source shape {source.Shape} differs from {Shape}.", nameof(source));
+        }
+        Tensor values = source.To(DType).Contiguous();
+        if (IsContiguous)
+        {
+            Array.Copy(values.Buffer, values.Offset, Buffer, Offset, Size);
+            return;
+        }
+        int i = 0;
+        foreach (int offset in ElementOffsets())
+        {
+            Array.Copy(values.Buffer, values.Offset + i++, Buffer, offset, 1);
+        }
+    }
+
     private void FillStrided<T>(T value)
     {
         if (IsContiguous)
