@@ -212,6 +212,11 @@ public static class Idx
         // Payload: decode chunk by chunk into the tensor; it must end exactly at `end`.
         int size = ElementSize(type);
         long end = headerBytes + (count * size);
+        if (data.CanSeek && data.Length - data.Position < end - offset)
+        {
+            // A raw file's length is known: report a short one before allocating for what its header promises.
+            throw Truncated(offset + data.Length - data.Position);
+        }
         var tensor = new Tensor(new Shape(dims), type == IdxType.Float64 ? DType.Float64 : DType.Float32);
         var chunk = new byte[(int)Math.Clamp(end - offset, 1, ChunkBytes)]; // ChunkBytes is a multiple of every size
         int element = 0;
@@ -221,7 +226,7 @@ public static class Idx
             read = Fill(chunk.AsSpan(0, want));
             if (read < want)
             {
-                throw Error(offset + read, $"truncated: {type} {Shape.Format(dims)} needs {end} bytes ({headerBytes} header + {count * size} payload), the data has {offset + read}");
+                throw Truncated(offset + read);
             }
             if (type == IdxType.Float64)
             {
@@ -259,6 +264,9 @@ public static class Idx
                 throw Error(offset, $"the gzip stream is corrupt after this point ({e.Message})");
             }
         }
+
+        DataFormatException Truncated(long length) =>
+            Error(length, $"truncated: {type} {Shape.Format(dims)} needs {end} bytes ({headerBytes} header + {end - headerBytes} payload), the data has {length}");
 
         DataFormatException Error(long at, string problem) =>
             new(name, decompressed ? $"byte {at} (decompressed offset)" : $"byte {at}", problem);

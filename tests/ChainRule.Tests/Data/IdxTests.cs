@@ -135,6 +135,8 @@ public class IdxTests
         AssertFormatError(s_uint8Vector[..10], gzip: true, "byte 10 (decompressed offset)", "truncated");
         AssertFormatError(s_uint8Vector[..3], gzip: false, "byte 3", "inside the 4-byte IDX magic");
         AssertFormatError(s_uint8Matrix[..9], gzip: false, "byte 9", "inside the dimensions");
+        // A raw file's header promising 2e9 elements is caught from the file length, before any allocation.
+        AssertFormatError([0, 0, 0x08, 1, 0x77, 0x35, 0x94, 0x00], gzip: false, "byte 8", "needs 2000000008 bytes");
     }
 
     [Fact]
