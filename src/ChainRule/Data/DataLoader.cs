@@ -8,7 +8,8 @@ namespace ChainRule.Data;
 /// perhaps for the last one, which is kept unless <c>dropLast</c>.
 /// </summary>
 /// <remarks>
-/// Each <c>foreach</c> over the loader is one epoch: the first is epoch 0, the next epoch 1, and so on.
+/// Each <c>foreach</c> over the loader is one epoch: the first is epoch 0, the next epoch 1, and so on
+/// (any enumeration counts, LINQ's <c>ToList()</c> or <c>First()</c> included).
 /// <see cref="Batches(int)"/> gives any epoch directly (to resume a run, or to repeat one). With
 /// <c>shuffle</c>, epoch e visits the samples in the order of a permutation drawn from a
 /// <see cref="Generator"/> seeded by a hash of (seed, e): a run is reproducible, every epoch has its own
