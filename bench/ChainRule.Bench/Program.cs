@@ -1,7 +1,10 @@
 // Entry point of the benchmark harness: dispatches subcommands, holds no logic.
-//   compare [--quick] [--out PATH] [--data DIR] [--reps N] [--only GROUPS]   side-by-side table
-//   micro [BenchmarkDotNet arguments]                                        BenchmarkDotNet classes
-//   train-child ...      (hidden) one training run in a fresh process, for peak RSS
+//   compare [--quick] [--out PATH] [--data DIR] [--reps N] [--only GROUPS] [--wait-idle S]
+//       side-by-side tables of every workload on every registered library
+//   micro [BenchmarkDotNet arguments]
+//       the BenchmarkDotNet classes, in-process
+//   train-child ...
+//       (hidden) one training run in a fresh process, so its peak RSS is its own
 using ChainRule.Bench.Commands;
 
 return args switch
@@ -18,7 +21,7 @@ static int Usage()
         """
         usage: dotnet run -c Release --project bench/ChainRule.Bench -- <command>
 
-          compare [--quick] [--out PATH] [--data DIR] [--reps N] [--only peak,gemm,scalar,mlp]
+          compare [--quick] [--out PATH] [--data DIR] [--reps N] [--only peak,gemm,scalar,mlp] [--wait-idle S]
               Runs every workload on every registered library, interleaved (A B A B ...),
               prints medians and ratios, and writes them as markdown to PATH
               (default: bench/RESULTS.md).

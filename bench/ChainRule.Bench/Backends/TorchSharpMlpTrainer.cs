@@ -40,13 +40,13 @@ public sealed class TorchSharpMlpTrainer : IMlpTrainer
     public void LoadParameters(MlpParameters parameters)
     {
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
         for (int l = 0; l < _linears.Length; l++)
         {
             // The harness stores W as (in, out); nn.Linear keeps its weight as (out, in).
-            using var w = tensor(parameters.Weights[l], [_spec.Layers[l], _spec.Layers[l + 1]]);
-            using var b = tensor(parameters.Biases[l]);
+            var w = tensor(parameters.Weights[l], [_spec.Layers[l], _spec.Layers[l + 1]]);
             _linears[l].weight!.copy_(w.t());
-            _linears[l].bias!.copy_(b);
+            _linears[l].bias!.copy_(tensor(parameters.Biases[l]));
         }
     }
 

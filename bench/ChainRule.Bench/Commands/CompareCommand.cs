@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using ChainRule.Bench.Backends;
+using ChainRule.Bench.Data;
 using ChainRule.Bench.Harness;
 using ChainRule.Bench.Workloads;
 
@@ -28,6 +29,12 @@ public static class CompareCommand
         if (typeof(CompareCommand).Assembly.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled == true)
         {
             Console.Error.WriteLine("This is a Debug build; timings would be meaningless. Run with -c Release.");
+            return 1;
+        }
+
+        if (settings.Groups.Contains("mlp") && !FashionMnist.Exists(settings.DataDirectory))
+        {
+            Console.Error.WriteLine($"Fashion-MNIST is not in {settings.DataDirectory}: `apt-get install dataset-fashion-mnist`, pass --data DIR, or leave out mlp with --only.");
             return 1;
         }
 

@@ -8,16 +8,20 @@ public sealed record FashionMnist(float[] TrainImages, byte[] TrainLabels, float
 {
     public const int Pixels = 28 * 28;
 
+    private static readonly string[] FileNames =
+    [
+        "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+    ];
+
     public int TrainCount => TrainLabels.Length;
+
+    /// <summary>True when all four files are under `directory`.</summary>
+    public static bool Exists(string directory) =>
+        FileNames.All(name => File.Exists(Path.Combine(directory, name)));
 
     /// <summary>Reads the four files under `directory` (the layout of Debian's dataset-fashion-mnist).</summary>
     public static FashionMnist Load(string directory)
     {
-        if (!Directory.Exists(directory))
-        {
-            throw new DirectoryNotFoundException(
-                $"{directory} does not exist. Install Fashion-MNIST with `apt-get install dataset-fashion-mnist` or pass --data DIR.");
-        }
         var (trainImages, trainLabels) = Read(directory, "train");
         var (testImages, testLabels) = Read(directory, "t10k");
         return new FashionMnist(trainImages, trainLabels, testImages, testLabels);

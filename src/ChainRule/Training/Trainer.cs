@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using ChainRule.Data;
+using ChainRule.NN;
+using ChainRule.Optim;
+
+namespace ChainRule.Training;
+
+/// <summary>
+/// The training loop, as the notes write it (MISSION 5: stochastic gradient descent on mini-batches): for each
+/// epoch, for each shuffled batch, forward, loss, backward, update; then measure the test set.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly double _baseLearningRate;
+
+    public Trainer(Module model, Optimizer optimizer, LossFunction loss)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
+        Loss = loss ?? throw new ArgumentNullException(nameof(loss));
+        _baseLearningRate = optimizer.LearningRate;
+    }
+
+    public Module Model { get; }
+
+    public Optimizer Optimizer { get; }
+
+    public LossFunction Loss { get; }
+
+    /// <summary>Scales the optimizer's initial learning rate, step by step.</summary>
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+
+    /// <summary>When set, gradients are clipped to this global L2 norm before each update.</summary>
+    public double? ClipNorm { get; init; }
+
+    /// <summary>
+    /// Trains for <paramref name="epochs"/> epochs over batches of <paramref name="batchSize"/>, shuffled by
+    /// <paramref name="seed"/>, and evaluates on <paramref name="test"/> after each epoch.
+    /// </summary>
+    public IReadOnlyList<EpochResult> Fit(
+        Dataset train, Dataset? test, int epochs, int batchSize, ulong seed,
+        Action<BatchProgress>? onBatch = null, Action<EpochResult>? onEpoch = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        var loader = new DataLoader(train, batchSize, shuffle: true, seed);
+        var results = new List<EpochResult>(epochs);
+        for (int epoch = 0; epoch < epochs; epoch++)
+        {
+            Model.Train();
+            var watch = Stopwatch.StartNew();
+            double lossSum = 0;
+            long correct = 0, seen = 0;
+            int batch = 0;
+            foreach ((Tensor x, Tensor y) in loader.Batches(epoch))
+            {
+                Schedule.Apply(Optimizer, _baseLearningRate, Optimizer.StepCount);
+                Optimizer.ZeroGrad();
+                Variable output = Model.Forward(x);
+                Variable loss = Loss(output, y);
+                loss.Backward();
+                if (ClipNorm is double maxNorm)
+                {
+                    GradientClipping.ClipByGlobalNorm(Optimizer.Parameters, maxNorm);
+                }
+                Optimizer.Step();
+
+                int n = x.Shape[0];
+                lossSum += loss.Item() * n;
+                seen += n;
+                correct += train.IsClassification ? CountCorrect(output.Data, y) : 0;
+                onBatch?.Invoke(new BatchProgress(epoch + 1, ++batch, loader.Count, lossSum / seen, Accuracy(correct, seen, train), seen / watch.Elapsed.TotalSeconds));
+            }
+            double seconds = watch.Elapsed.TotalSeconds;
+            Evaluation? evaluation = test is null ? null : Evaluate(test);
+            var result = new EpochResult(
+                epoch + 1, lossSum / seen, Accuracy(correct, seen, train), evaluation?.Loss ?? double.NaN, evaluation?.Accuracy ?? double.NaN,
+                seconds, seen / seconds, Optimizer.LearningRate);
+            results.Add(result);
+            onEpoch?.Invoke(result);
+        }
+        return results;
+    }
+
+    /// <summary>Loss, accuracy and confusion matrix of the model, in evaluation mode and without a graph.</summary>
+    public Evaluation Evaluate(Dataset data, int batchSize = 1000)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        bool wasTraining = Model.Training;
+        Model.Eval();
+        ConfusionMatrix? confusion = data.IsClassification ? new ConfusionMatrix(data.ClassNames!.Count) : null;
+        double lossSum = 0;
+        using (Autograd.NoGrad())
+        {
+            foreach ((Tensor x, Tensor y) in new DataLoader(data, batchSize))
+            {
+                Variable output = Model.Forward(x);
+                lossSum += Loss(output, y).Item() * x.Shape[0];
+                confusion?.Add(y, output.Data.ArgMax(1));
+            }
+        }
+        Model.Train(wasTraining);
+        return new Evaluation(lossSum / data.Count, confusion?.Accuracy ?? double.NaN, confusion);
+    }
+
+    private static long CountCorrect(Tensor output, Tensor labels) => (long)Tensor.Equal(output.ArgMax(1), labels).Sum().Item();
+
+    private static double Accuracy(long correct, long seen, Dataset data) => data.IsClassification ? (double)correct / seen : double.NaN;
+}
