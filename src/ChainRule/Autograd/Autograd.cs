@@ -3,7 +3,7 @@ namespace ChainRule;
 /// <summary>
 /// Switches for the autograd engine (scoped, per thread) and the functional gradient API.
 /// </summary>
-public static class Autograd
+public static partial class Autograd
 {
     [ThreadStatic]
     private static bool s_gradDisabled;
@@ -11,10 +11,16 @@ public static class Autograd
     [ThreadStatic]
     private static bool s_detectAnomaly;
 
+    [ThreadStatic]
+    private static bool s_forwardMode;
+
     /// <summary>Whether Functions record a graph on this thread.</summary>
     public static bool IsGradEnabled => !s_gradDisabled;
 
     public static bool IsAnomalyDetectionEnabled => s_detectAnomaly;
+
+    // Whether Function.Apply pushes tangents forward (forward-mode AD, Autograd.Jacobians.cs).
+    internal static bool IsForwardModeEnabled => s_forwardMode;
 
     /// <summary>Until disposed, operations on this thread record no graph: <c>using (Autograd.NoGrad()) { ... }</c>.</summary>
     public static Scope NoGrad() => new(Switch.GradDisabled, true);
@@ -28,6 +34,9 @@ public static class Autograd
     /// shapes and the line of user code that created it. Slow: for debugging.
     /// </summary>
     public static Scope DetectAnomaly() => new(Switch.DetectAnomaly, true);
+
+    // Until disposed, every Function whose inputs carry a Tangent gives its output one (Variable.Tangent).
+    internal static Scope ForwardMode(bool enabled = true) => new(Switch.ForwardMode, enabled);
 
     /// <summary>
     /// The gradients of <paramref name="output"/> with respect to <paramref name="inputs"/>, without touching any
@@ -64,6 +73,7 @@ public static class Autograd
     {
         GradDisabled,
         DetectAnomaly,
+        ForwardMode,
     }
 
     /// <summary>Restores the previous value of one per-thread switch when disposed.</summary>
@@ -75,7 +85,12 @@ public static class Autograd
         internal Scope(Switch which, bool value)
         {
             _switch = which;
-            _previous = which == Switch.GradDisabled ? s_gradDisabled : s_detectAnomaly;
+            _previous = which switch
+            {
+                Switch.GradDisabled => s_gradDisabled,
+                Switch.DetectAnomaly => s_detectAnomaly,
+                _ => s_forwardMode,
+            };
             Set(which, value);
         }
 
@@ -83,13 +98,17 @@ public static class Autograd
 
         private static void Set(Switch which, bool value)
         {
-            if (which == Switch.GradDisabled)
+            switch (which)
             {
-                s_gradDisabled = value;
-            }
-            else
-            {
-                s_detectAnomaly = value;
+                case Switch.GradDisabled:
+                    s_gradDisabled = value;
+                    break;
+                case Switch.DetectAnomaly:
+                    s_detectAnomaly = value;
+                    break;
+                default:
+                    s_forwardMode = value;
+                    break;
             }
         }
     }

@@ -15,6 +15,9 @@ namespace ChainRule;
 /// (<c>Backward(createGraph: true)</c>).</item>
 /// <item>A gx may have y's broadcast shape: the engine sums it down to its input's shape. No op
 /// unbroadcasts its own gradient.</item>
+/// <item>Jvp is forward mode: given the tangent dx of input i (a direction, in x's shape), it returns that input's
+/// share J_i dx of the output tangent dy = sum_i J_i dx_i. The engine sums the shares of the inputs that have a
+/// tangent (none: zero) and broadcasts the sum to y's shape, the mirror image of the backward rule above.</item>
 /// </list>
 /// A Function is single-use: Apply it once. Its inputs are released after a backward pass that does
 /// not retain the graph.
@@ -69,6 +72,10 @@ public abstract class Function
         {
             throw new AnomalyException($"{Name} produced NaN or infinity in forward, from inputs of shape {ShapesOf(x)}, created at {CallSite}.");
         }
+        if (Autograd.IsForwardModeEnabled)
+        {
+            output.Tangent = PushTangents(inputs, record);
+        }
         return output;
     }
 
@@ -76,8 +83,44 @@ public abstract class Function
 
     protected internal abstract Variable?[] Backward(Variable gy);
 
+    protected internal abstract Variable? Jvp(int i, Variable dx);
+
     /// <summary>Whether input i wants a gradient; ops skip costly gx terms nobody needs (e.g. dL/dx of a data batch).</summary>
     protected bool NeedsGrad(int i) => _inputs[i].RequiresGrad;
+
+    // Forward mode (dual numbers): dy = sum_i J_i dx_i over the inputs that carry a tangent dx_i, broadcast to y's
+    // shape and cast to y's type. Null when no input has a tangent: the tangent is zero.
+    private Variable? PushTangents(ReadOnlySpan<Variable> inputs, bool recorded)
+    {
+        bool any = false;
+        foreach (Variable x in inputs)
+        {
+            any |= x.Tangent is not null;
+        }
+        if (!any)
+        {
+            return null;
+        }
+        if (!recorded)
+        {
+            _inputs = inputs.ToArray(); // the rules read Inputs, as Backward does
+        }
+        // NOTE: the rules run outside forward mode: a tangent's own tangent (forward over forward) is not wanted.
+        using Autograd.Scope plain = Autograd.ForwardMode(false);
+        Variable? dy = null;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (inputs[i].Tangent is Variable dx && Jvp(i, dx) is Variable share)
+            {
+                dy = dy is null ? share : dy + share;
+            }
+        }
+        if (!recorded)
+        {
+            _inputs = [];
+        }
+        return dy is null ? null : F.To(F.BroadcastTo(dy, Output.Shape), Output.DType);
+    }
 
     internal void Release()
     {

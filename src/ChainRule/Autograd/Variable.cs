@@ -44,6 +44,10 @@ public partial class Variable
 
     public int Size => Data.Size;
 
+    // Forward mode: the directional derivative of this value along the direction being pushed forward (null: zero).
+    // Function.Apply sets it inside Autograd.ForwardMode; the public entry points are Autograd.Jvp and its friends.
+    internal Variable? Tangent { get; set; }
+
     // Gradient collected during one backward pass for non-leaf Variables (and all Variables in Autograd.Grad).
     internal Variable? PendingGrad { get; set; }
 

@@ -3,6 +3,7 @@ namespace ChainRule.Functions;
 /// <summary>
 /// Y = A B, batched over leading axes (both operands at least 2-d; F.MatMul handles 1-d ones).
 /// gA = gY B^T, gB = A^T gY (MISSION 2.1), transposing the last two axes; the engine sums broadcast batch axes.
+/// dY = dA B + A dB (the product rule); the engine broadcasts a share to Y's batch axes.
 /// </summary>
 internal sealed class MatMul : Function
 {
@@ -12,12 +13,14 @@ internal sealed class MatMul : Function
         NeedsGrad(0) ? F.MatMul(gy, Inputs[1].Transpose(-2, -1)) : null,
         NeedsGrad(1) ? F.MatMul(Inputs[0].Transpose(-2, -1), gy) : null,
     ];
+
+    protected internal override Variable? Jvp(int i, Variable dx) => i == 0 ? F.MatMul(dx, Inputs[1]) : F.MatMul(Inputs[0], dx);
 }
 
 /// <summary>
 /// y = x W^T + b (a fully connected layer), x (batch, in), W (out, in), b (out), optional.
-/// gx = gy W, gW = gy^T x, gb = sum of gy over the batch. One node instead of Transpose, MatMul and a
-/// broadcast Add: fewer tensors per step, and GEMM reads W^T by packing, never by copying.
+/// gx = gy W, gW = gy^T x, gb = sum of gy over the batch; dy = dx W^T + x dW^T + db. One node instead of
+/// Transpose, MatMul and a broadcast Add: fewer tensors per step, and GEMM reads W^T by packing, never by copying.
 /// </summary>
 internal sealed class Linear : Function
 {
@@ -37,4 +40,11 @@ internal sealed class Linear : Function
             Inputs.Length == 3 && NeedsGrad(2) ? F.Sum(gy, 0) : null,
         ];
     }
+
+    protected internal override Variable? Jvp(int i, Variable dx) => i switch
+    {
+        0 => F.Linear(dx, Inputs[1]),
+        1 => F.Linear(Inputs[0], dx),
+        _ => dx, // the engine broadcasts db over the batch
+    };
 }

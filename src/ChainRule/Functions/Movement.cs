@@ -1,15 +1,17 @@
 namespace ChainRule.Functions;
 
-// Movement: the same numbers, addressed differently (tinygrad's movement ops). Each backward moves gy back.
+// Movement: the same numbers, addressed differently (tinygrad's movement ops). Each backward moves gy back;
+// each forward-mode rule moves dx the way Forward moves x.
 
-/// <summary>y = x in a new shape. gx = gy in the shape of x.</summary>
+/// <summary>y = x in a new shape. gx = gy in the shape of x; dy = dx in the new shape.</summary>
 internal sealed class Reshape(Shape shape) : Function
 {
     protected override Tensor Forward(ReadOnlySpan<Tensor> x) => x[0].Reshape(shape);
     protected internal override Variable?[] Backward(Variable gy) => [F.Reshape(gy, Inputs[0].Shape)];
+    protected internal override Variable? Jvp(int i, Variable dx) => F.Reshape(dx, shape);
 }
 
-/// <summary>y = x with axes reordered (axis i of y is axis axes[i] of x). gx = gy with the inverse order.</summary>
+/// <summary>y = x with axes reordered (axis i of y is axis axes[i] of x). gx = gy with the inverse order; dy = dx reordered.</summary>
 internal sealed class Permute(int[] axes) : Function
 {
     protected override Tensor Forward(ReadOnlySpan<Tensor> x) => x[0].Permute(axes);
@@ -22,9 +24,11 @@ internal sealed class Permute(int[] axes) : Function
         }
         return [F.Permute(gy, inverse)];
     }
+
+    protected internal override Variable? Jvp(int i, Variable dx) => F.Permute(dx, axes);
 }
 
-/// <summary>y = x[start:end:step] along axis. gx = gy added at those positions of zeros(x.shape).</summary>
+/// <summary>y = x[start:end:step] along axis. gx = gy added at those positions of zeros(x.shape); dy = dx[start:end:step].</summary>
 internal sealed class Slice(int axis, int start, int end, int step) : Function
 {
     protected override Tensor Forward(ReadOnlySpan<Tensor> x) => x[0].Slice(axis, start, end, step);
@@ -36,9 +40,11 @@ internal sealed class Slice(int axis, int start, int end, int step) : Function
         Tensor positions = Tensor.Arange(first, first + (gy.Shape[axis] * step), step);
         return [new TakeGrad(shape, positions, axis).Apply(gy)];
     }
+
+    protected internal override Variable? Jvp(int i, Variable dx) => F.Slice(dx, axis, start, end, step);
 }
 
-/// <summary>y = x0, x1, ... joined along axis. gx_i = the slice of gy that x_i filled.</summary>
+/// <summary>y = x0, x1, ... joined along axis. gx_i = the slice of gy that x_i filled; dy = dx_i in that slice, 0 elsewhere.</summary>
 internal sealed class Concat(int axis) : Function
 {
     protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.Concat(x.ToArray(), axis);
@@ -53,5 +59,16 @@ internal sealed class Concat(int axis) : Function
             start += size;
         }
         return gx;
+    }
+
+    // NOTE: each share is y-sized, so k inputs with tangents cost k y-sized tensors (stacking many tangents is quadratic).
+    protected internal override Variable? Jvp(int i, Variable dx)
+    {
+        int start = 0;
+        for (int j = 0; j < i; j++)
+        {
+            start += Inputs[j].Shape[axis];
+        }
+        return new TakeGrad(Output.Shape, Tensor.Arange(start, start + dx.Shape[axis]), axis).Apply(dx);
     }
 }

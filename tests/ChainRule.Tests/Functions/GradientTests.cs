@@ -172,7 +172,7 @@ public class GradientTests(ITestOutputHelper output)
         Assert.Equal([0.5, 0.0], b.Grad!.Data.ToDoubleArray());
     }
 
-    private static Tensor[] Inputs(OpCase op)
+    internal static Tensor[] Inputs(OpCase op)
     {
         var g = new Generator(1234);
         return op.Shapes.Select(shape =>
