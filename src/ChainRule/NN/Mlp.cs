@@ -20,6 +20,9 @@ public sealed record MlpConfig
     /// <summary>Applied to the last layer: none (logits), sigmoid (the notes' network) or softmax.</summary>
     public string OutputActivation { get; init; } = "none";
 
+    /// <summary>Dropout probability after each hidden activation (0: no Dropout layers).</summary>
+    public double Dropout { get; init; }
+
     [JsonIgnore]
     public IEnumerable<int> LayerSizes => [Inputs, .. Hidden, Outputs];
 }
@@ -32,8 +35,9 @@ public static class Mlp
     public static readonly string[] OutputActivations = ["none", "sigmoid", "softmax"];
 
     /// <summary>
-    /// Linear layers of the configured sizes with the activation between them (He initialisation for the ReLU
-    /// family, Glorot for sigmoid and tanh), and the output activation, if any, at the end.
+    /// Linear layers of the configured sizes with the activation (and Dropout, if configured) between them
+    /// (He initialisation for the ReLU family, Glorot for sigmoid and tanh), and the output activation, if any,
+    /// at the end. The generator draws the initial weights, then drives the dropout masks.
     /// Layers are named as in PyTorch's nn.Sequential ("0.weight", "2.bias", ...).
     /// </summary>
     public static Sequential Create(MlpConfig config, Generator generator)
@@ -54,6 +58,10 @@ public static class Mlp
             if (activation is not null)
             {
                 layers.Add(activation);
+            }
+            if (!last && config.Dropout > 0)
+            {
+                layers.Add(new Dropout(config.Dropout, generator));
             }
         }
         return new Sequential([.. layers]);

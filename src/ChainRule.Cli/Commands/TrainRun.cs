@@ -1,0 +1,114 @@
+using System.Globalization;
+using ChainRule.Data;
+using ChainRule.IO;
+using ChainRule.NN;
+using ChainRule.Optim;
+using ChainRule.Training;
+using Spectre.Console;
+
+namespace ChainRule.Cli.Commands;
+
+/// <summary>One training run: data, model and optimizer from the settings, the Trainer's loop with progress, then the files.</summary>
+internal sealed class TrainRun(
+    ConsoleUi ui, TrainingConfig settings, string source, int[] hidden, string activation, string? outputActivation,
+    double dropout, double testFraction, string? outputDirectory)
+{
+    public int Execute()
+    {
+        Parallelism.MaxDegree = settings.Threads;
+        (Dataset train, Dataset test, DataConfig dataConfig) = DataSources.Load(source, testFraction, settings.Seed);
+        int? classes = train.ClassNames?.Count;
+        if (settings.Loss == "cross-entropy" && classes is null)
+        {
+            throw new UserException($"{source}: the target is numeric (regression); use --loss mse.");
+        }
+        var model = new MlpConfig
+        {
+            Inputs = dataConfig.FeatureShape.Aggregate(1, (a, b) => a * b),
+            Hidden = hidden,
+            Outputs = classes ?? (train.Labels.Rank == 1 ? 1 : train.Labels.Shape[1]),
+            Activation = activation,
+            OutputActivation = outputActivation ?? (settings.Loss == "cross-entropy" || classes is null ? "none" : "sigmoid"),
+            Dropout = dropout,
+        };
+        TrainCommand.Choice(model.OutputActivation, Mlp.OutputActivations, "--output-activation");
+        Sequential network = Mlp.Create(model, new Generator(settings.Seed));
+        Optimizer optimizer = CreateOptimizer(network.Parameters());
+        int steps = settings.Epochs * new DataLoader(train, settings.BatchSize).Count;
+        var trainer = new Trainer(network, optimizer, LossFunctions.Create(settings.Loss, classes, settings.LabelSmoothing))
+        {
+            Schedule = CreateSchedule(steps),
+            ClipNorm = settings.ClipNorm,
+        };
+        string directory = outputDirectory ?? Path.Combine("runs", $"{Path.GetFileNameWithoutExtension(source.TrimEnd('/'))}-{DateTime.Now:yyyyMMdd-HHmmss}");
+
+        ui.WriteLine($"Training {string.Join("-", model.LayerSizes)} {activation} MLP on {train.Name}: {train.Count:N0} train / {test.Count:N0} test examples, " +
+            $"{settings.Epochs} epochs, batch {settings.BatchSize}, {settings.Optimizer} lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, {settings.Threads} threads.");
+        IReadOnlyList<EpochResult> results = ui.Interactive ? FitWithProgressBars(trainer, train, test) : FitWithLines(trainer, train, test);
+
+        EpochResult last = results[^1];
+        var config = new RunConfig
+        {
+            Model = model,
+            Data = dataConfig,
+            Training = settings,
+            Results = new ResultsConfig(last.TestLoss, last.TestAccuracy, results.Sum(r => r.Seconds)),
+        };
+        RunFiles.Save(directory, network, config, results);
+        ui.Console.Write(Tables.Epochs(results, classes is not null));
+        string score = classes is null ? $"test loss {last.TestLoss:F4}" : $"test accuracy {Tables.Percent(last.TestAccuracy, 2)}";
+        ui.WriteLine($"Done: {score} after {settings.Epochs} epochs in {results.Sum(r => r.Seconds):F1} s of training. Saved to {directory}/ " +
+            $"({RunFiles.Model}, {RunFiles.Config}, {RunFiles.Metrics}, {RunFiles.Curves}).");
+        return 0;
+    }
+
+    private IReadOnlyList<EpochResult> FitWithLines(Trainer trainer, Dataset train, Dataset test) =>
+        trainer.Fit(train, test, settings.Epochs, settings.BatchSize, settings.Seed, onEpoch: r => ui.WriteLine(Tables.EpochLine(r, settings.Epochs)));
+
+    private IReadOnlyList<EpochResult> FitWithProgressBars(Trainer trainer, Dataset train, Dataset test)
+    {
+        IReadOnlyList<EpochResult> results = [];
+        ui.Console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(context =>
+            {
+                ProgressTask? task = null;
+                results = trainer.Fit(train, test, settings.Epochs, settings.BatchSize, settings.Seed,
+                    onBatch: p =>
+                    {
+                        task ??= context.AddTask($"epoch {p.Epoch}", maxValue: p.Batches);
+                        task.Value = p.Batch;
+                        string accuracy = double.IsNaN(p.Accuracy) ? "" : $"  acc {Tables.Percent(p.Accuracy, 2),7}";
+                        task.Description = $"epoch {p.Epoch,3}/{settings.Epochs}  loss {p.Loss:F4}{accuracy}  {p.SamplesPerSecond,8:N0} samples/s";
+                    },
+                    onEpoch: r =>
+                    {
+                        task!.Description = Markup.Escape(Tables.EpochLine(r, settings.Epochs));
+                        task.StopTask();
+                        task = null;
+                    });
+            });
+        return results;
+    }
+
+    private Optimizer CreateOptimizer(IEnumerable<Parameter> parameters) => settings.Optimizer switch
+    {
+        "sgd" => new Sgd(parameters, settings.LearningRate, weightDecay: settings.WeightDecay),
+        "momentum" => new Sgd(parameters, settings.LearningRate, settings.Momentum, weightDecay: settings.WeightDecay),
+        "nesterov" => new Sgd(parameters, settings.LearningRate, settings.Momentum, nesterov: true, weightDecay: settings.WeightDecay),
+        "adam" => new Adam(parameters, settings.LearningRate, weightDecay: settings.WeightDecay),
+        _ => new AdamW(parameters, settings.LearningRate, weightDecay: settings.WeightDecay),
+    };
+
+    private LearningRateSchedule CreateSchedule(int totalSteps)
+    {
+        LearningRateSchedule main = settings.Schedule switch
+        {
+            "step" => new StepDecay(Math.Max(1, totalSteps / 3), 0.1),
+            "cosine" => new CosineDecay(Math.Max(1, totalSteps - settings.WarmupSteps)),
+            _ => LearningRateSchedule.Constant,
+        };
+        return settings.WarmupSteps > 0 ? new LinearWarmup(settings.WarmupSteps, main) : main;
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text;
+using SkiaSharp;
+
+namespace ChainRule.Cli;
+
+/// <summary>
+/// Reads an image as the model saw its training data: grayscale, rows x cols, values in [0, 1], light strokes on a
+/// dark background (as MNIST). PGM (P2 text or P5 binary) is parsed here; PNG and other formats go through SkiaSharp.
+/// Other sizes are resized; a picture with a light background (dark ink on white paper) is inverted.
+/// </summary>
+public static class Images
+{
+    public static Tensor Load(string path, int rows, int cols)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: no such image file.", path);
+        }
+        byte[] bytes = File.ReadAllBytes(path);
+        (float[] pixels, int width, int height) = bytes.Length > 2 && bytes[0] == 'P' && (bytes[1] == '2' || bytes[1] == '5')
+            ? ReadPgm(bytes, path) : Decode(bytes, path);
+        float[] resized = width == cols && height == rows ? pixels : Resize(pixels, width, height, cols, rows);
+        if (Border(resized, cols, rows) > 0.5f)
+        {
+            for (int i = 0; i < resized.Length; i++)
+            {
+                resized[i] = 1 - resized[i];
+            }
+        }
+        return Tensor.FromArray(resized, [rows, cols]);
+    }
+
+    private static (float[] Pixels, int Width, int Height) Decode(byte[] bytes, string path)
+    {
+        using SKBitmap? bitmap = SKBitmap.Decode(bytes);
+        if (bitmap is null)
+        {
+            throw new InvalidDataException($"{path}: not an image this tool can read (PNG, JPEG, BMP, GIF, WebP or PGM).");
+        }
+        var pixels = new float[bitmap.Width * bitmap.Height];
+        for (int y = 0; y < bitmap.Height; y++)
+        {
+            for (int x = 0; x < bitmap.Width; x++)
+            {
+                SKColor c = bitmap.GetPixel(x, y);
+                float alpha = c.Alpha / 255f; // transparent pixels count as white paper
+                float gray = ((0.299f * c.Red) + (0.587f * c.Green) + (0.114f * c.Blue)) / 255f;
+                pixels[(y * bitmap.Width) + x] = (gray * alpha) + (1 - alpha);
+            }
+        }
+        return (pixels, bitmap.Width, bitmap.Height);
+    }
+
+    // Netpbm graymap: "P2" or "P5", width, height, maxval (whitespace and # comments between), then the pixels.
+    private static (float[] Pixels, int Width, int Height) ReadPgm(byte[] bytes, string path)
+    {
+        int position = 2;
+        int width = Header(), height = Header(), max = Header();
+        if (width < 1 || height < 1 || max is < 1 or > 65535)
+        {
+            throw new InvalidDataException($"{path}: PGM header gives width {width}, height {height}, maxval {max}.");
+        }
+        var pixels = new float[width * height];
+        bool binary = bytes[1] == '5';
+        int size = max < 256 ? 1 : 2;
+        position++; // the single whitespace after maxval
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            int value;
+            if (binary)
+            {
+                if (position + size > bytes.Length)
+                {
+                    throw new InvalidDataException($"{path}: byte {position}: PGM data ends after {i} of {pixels.Length} pixels.");
+                }
+                value = size == 1 ? bytes[position] : (bytes[position] << 8) | bytes[position + 1];
+                position += size;
+            }
+            else
+            {
+                value = Header();
+            }
+            pixels[i] = (float)value / max;
+        }
+        return (pixels, width, height);
+
+        int Header()
+        {
+            while (position < bytes.Length && (char.IsWhiteSpace((char)bytes[position]) || bytes[position] == '#'))
+            {
+                if (bytes[position] == '#')
+                {
+                    while (position < bytes.Length && bytes[position] != '\n')
+                    {
+                        position++;
+                    }
+                }
+                position++;
+            }
+            int start = position;
+            while (position < bytes.Length && char.IsAsciiDigit((char)bytes[position]))
+            {
+                position++;
+            }
+            return position > start ? int.Parse(Encoding.ASCII.GetString(bytes, start, position - start))
+                : throw new InvalidDataException($"{path}: byte {start}: expected a number in the PGM file.");
+        }
+    }
+
+    // Box filter: each output pixel averages the input pixels it covers (the nearest one when enlarging).
+    private static float[] Resize(float[] pixels, int width, int height, int cols, int rows)
+    {
+        var result = new float[rows * cols];
+        double sx = (double)width / cols, sy = (double)height / rows;
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < cols; c++)
+            {
+                int x0 = (int)(c * sx), x1 = Math.Max(x0 + 1, (int)Math.Ceiling((c + 1) * sx));
+                int y0 = (int)(r * sy), y1 = Math.Max(y0 + 1, (int)Math.Ceiling((r + 1) * sy));
+                double sum = 0;
+                int count = 0;
+                for (int y = y0; y < Math.Min(y1, height); y++)
+                {
+                    for (int x = x0; x < Math.Min(x1, width); x++)
+                    {
+                        sum += pixels[(y * width) + x];
+                        count++;
+                    }
+                }
+                result[(r * cols) + c] = (float)(sum / Math.Max(count, 1));
+            }
+        }
+        return result;
+    }
+
+    private static float Border(float[] pixels, int cols, int rows)
+    {
+        double sum = 0;
+        int count = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < cols; c++)
+            {
+                if (r == 0 || c == 0 || r == rows - 1 || c == cols - 1)
+                {
+                    sum += pixels[(r * cols) + c];
+                    count++;
+                }
+            }
+        }
+        return (float)(sum / count);
+    }
+}

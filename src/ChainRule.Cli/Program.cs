@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Text.Json;
+using ChainRule.Cli.Commands;
+using ChainRule.Data;
+
+namespace ChainRule.Cli;
+
+/// <summary>
+/// The chainrule command: wiring only. Each command lives in Commands/; this file turns every user error
+/// into one line on stderr and a non-zero exit code, never a stack trace.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error, interactive: !Console.IsOutputRedirected);
+
+    /// <summary>Runs one command line against the given writers (tests call this in-process).</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error, bool interactive = false)
+    {
+        var ui = new ConsoleUi(output, interactive);
+        var root = new RootCommand("ChainRule: train, evaluate and explain neural networks built on reverse-mode automatic differentiation.")
+        {
+            TrainCommand.Create(ui),
+            EvaluateCommand.Create(ui),
+            PredictCommand.Create(ui),
+        };
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            string command = parsed.CommandResult.Command == root ? "chainrule" : $"chainrule {parsed.CommandResult.Command.Name}";
+            error.WriteLine($"chainrule: {parsed.Errors[0].Message} (see '{command} --help')");
+            return 2;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            error.WriteLine($"chainrule: {e.Message}");
+            return 1;
+        }
+        catch (Exception e)
+        {
+            error.WriteLine($"chainrule: internal error ({e.GetType().Name}): {e.Message}");
+            return 70;
+        }
+    }
+
+    private static bool IsUserError(Exception e) => e is UserException or ArgumentException or InvalidDataException or DataFormatException
+        or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException or NotSupportedException or JsonException;
+}
+
+/// <summary>A problem with what the user asked for, reported as one line.</summary>
+public sealed class UserException(string message) : Exception(message);
