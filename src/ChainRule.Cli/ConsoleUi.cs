@@ -21,7 +21,7 @@ public sealed class ConsoleUi
         });
         if (!interactive)
         {
-            Console.Profile.Width = 120;
+            Console.Profile.Width = 250; // plain lines are not wrapped when redirected
         }
     }
 

@@ -32,7 +32,8 @@ public static class Images
 
     private static (float[] Pixels, int Width, int Height) Decode(byte[] bytes, string path)
     {
-        using SKBitmap? bitmap = SKBitmap.Decode(bytes);
+        using SKCodec? codec = SKCodec.Create(new MemoryStream(bytes));
+        using SKBitmap? bitmap = codec is null ? null : SKBitmap.Decode(codec);
         if (bitmap is null)
         {
             throw new InvalidDataException($"{path}: not an image this tool can read (PNG, JPEG, BMP, GIF, WebP or PGM).");

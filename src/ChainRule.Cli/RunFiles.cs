@@ -35,7 +35,15 @@ public static class RunFiles
         {
             throw new UserException($"{configPath}: missing; --model must be a directory written by 'chainrule train'.");
         }
-        RunConfig config = RunConfig.FromJson(File.ReadAllText(configPath), configPath);
+        RunConfig config;
+        try
+        {
+            config = RunConfig.FromJson(File.ReadAllText(configPath), configPath);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new UserException($"{configPath}: not a valid model configuration: {e.Message}");
+        }
         Sequential network = Mlp.Create(config.Model, new Generator(config.Training.Seed));
         Checkpoint.Load(network, Path.Combine(directory, Model));
         network.Eval();

@@ -3,7 +3,7 @@ using ChainRule.Bench.Harness;
 
 namespace ChainRule.Bench.Commands;
 
-/// <summary>Settings of `compare`; --quick shortens every sample, not the work of one sample.</summary>
+/// <summary>Settings of `compare`. --quick takes fewer and shorter samples; the work inside one (an epoch, a product) is unchanged.</summary>
 public sealed record CompareSettings
 {
     public static readonly string[] AllGroups = ["peak", "gemm", "scalar", "mlp"];

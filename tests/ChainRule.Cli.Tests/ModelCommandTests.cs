@@ -1,0 +1,107 @@
+using SkiaSharp;
+
+namespace ChainRule.Cli.Tests;
+
+// evaluate and predict against one small trained model, and their error paths.
+public class ModelCommandTests : IClassFixture<ModelCommandTests.TrainedModel>
+{
+    public sealed class TrainedModel : IDisposable
+    {
+        public TrainedModel()
+        {
+            Cli.Result result = Cli.Run("train", "--hidden", "64", "--epochs", "3", "--out", Directory.Path);
+            Assert.True(result.ExitCode == 0, result.Error);
+        }
+
+        internal TempDirectory Directory { get; } = new();
+
+        public void Dispose() => Directory.Dispose();
+    }
+
+    private readonly TempDirectory _dir;
+
+    public ModelCommandTests(TrainedModel model) => _dir = model.Directory;
+
+    [Fact]
+    public void Evaluate_prints_accuracy_per_class_scores_and_the_confusion_matrix()
+    {
+        Cli.Result result = Cli.Run("evaluate", "--model", _dir.Path);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("digits-test: 2,000 examples", result.Output);
+        Assert.Matches(@"accuracy \d+\.\d\d% \(\d+ of 2000\)", result.Output);
+        Assert.Contains("precision", result.Output);
+        Assert.Contains("true \\ predicted", result.Output);
+        Assert.True(File.Exists(_dir.File("confusion.png")));
+    }
+
+    [Fact]
+    public void Predict_an_example_of_the_test_set()
+    {
+        Cli.Result result = Cli.Run("predict", "--model", _dir.Path, "--index", "0");
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("digits test example 0 (true: ", result.Output);
+        Cli.AssertOneLineError(Cli.Run("predict", "--model", _dir.Path, "--index", "2000"), "--index 2000");
+    }
+
+    [Fact]
+    public void Predict_reads_pgm_and_png_in_any_size_and_polarity()
+    {
+        // A test digit drawn as the model saw it (PGM, 28x28, white on black) and as a user might draw it
+        // (PNG, 56x56, black ink on white): both must get the same, correct answer.
+        (Data.Dataset _, Data.Dataset test) = Data.Mnist.Digits();
+        float[] pixels = test.Features.Select(0, 0).ToArray();
+        int label = (int)test.Labels[0];
+        string pgm = _dir.File("digit.pgm");
+        File.WriteAllBytes(pgm, [.. "P5\n28 28\n255\n"u8.ToArray(), .. pixels.Select(p => (byte)Math.Round(p * 255))]);
+        string png = _dir.File("digit.png");
+        using (var bitmap = new SKBitmap(56, 56))
+        {
+            for (int y = 0; y < 56; y++)
+            {
+                for (int x = 0; x < 56; x++)
+                {
+                    byte ink = (byte)(255 - Math.Round(pixels[((y / 2) * 28) + (x / 2)] * 255));
+                    bitmap.SetPixel(x, y, new SKColor(ink, ink, ink));
+                }
+            }
+            using SKData data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(png, data.ToArray());
+        }
+        Cli.Result result = Cli.Run("predict", "--model", _dir.Path, pgm, png);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains($"digit.pgm: {label} (", result.Output);
+        Assert.Contains($"digit.png: {label} (", result.Output);
+    }
+
+    [Fact]
+    public void Bad_images_and_models_give_one_clear_line()
+    {
+        File.WriteAllText(_dir.File("notes.txt"), "not an image");
+        Cli.AssertOneLineError(Cli.Run("predict", "--model", _dir.Path, _dir.File("notes.txt")), "notes.txt");
+        Cli.AssertOneLineError(Cli.Run("predict", "--model", _dir.Path, _dir.File("missing.png")), "missing.png");
+        File.WriteAllBytes(_dir.File("short.pgm"), "P5\n28 28\n255\n\u0001\u0002"u8.ToArray());
+        Cli.AssertOneLineError(Cli.Run("predict", "--model", _dir.Path, _dir.File("short.pgm")), "short.pgm: byte 15");
+        Cli.AssertOneLineError(Cli.Run("predict", "--model", _dir.Path), "--index");
+        Cli.AssertOneLineError(Cli.Run("evaluate", "--model", _dir.File("nothing")), "nothing");
+        Cli.AssertOneLineError(Cli.Run("evaluate"), "--model");
+    }
+
+    [Fact]
+    public void A_checkpoint_that_does_not_fit_its_config_is_refused_with_the_differences()
+    {
+        using var copy = new TempDirectory();
+        foreach (string file in Directory.GetFiles(_dir.Path))
+        {
+            File.Copy(file, copy.File(Path.GetFileName(file)));
+        }
+        File.WriteAllText(copy.File("config.json"), File.ReadAllText(copy.File("config.json")).Replace("\"hidden\": [\n      64\n    ]", "\"hidden\": [\n      65\n    ]"));
+        Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), "'0.weight' has shape (64, 784) in the file but (65, 784) in the model");
+
+        File.WriteAllText(copy.File("config.json"), "{ not json");
+        Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), "config.json");
+
+        File.WriteAllBytes(copy.File("model.safetensors"), [1, 2, 3]);
+        File.Copy(_dir.File("config.json"), copy.File("config.json"), overwrite: true);
+        Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), "model.safetensors: byte 0");
+    }
+}

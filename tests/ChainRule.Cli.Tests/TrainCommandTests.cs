@@ -1,0 +1,113 @@
+using System.Text.Json;
+
+namespace ChainRule.Cli.Tests;
+
+// Small, fast runs on the built-in digits (a few seconds each): the files a run leaves, reproducibility,
+// and every user-error path ending in one clear line.
+public class TrainCommandTests
+{
+    private static readonly string[] s_quick = ["--hidden", "32", "--epochs", "2", "--batch-size", "128"];
+
+    [Fact]
+    public void Train_writes_the_model_config_metrics_and_curves()
+    {
+        using var dir = new TempDirectory();
+        Cli.Result result = Cli.Run(["train", .. s_quick, "--out", dir.Path]);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("epoch   2/2", result.Output);
+        Assert.Contains("test accuracy", result.Output);
+
+        using JsonDocument config = JsonDocument.Parse(File.ReadAllText(dir.File("config.json")));
+        Assert.Equal(784, config.RootElement.GetProperty("model").GetProperty("inputs").GetInt32());
+        Assert.Equal(32, config.RootElement.GetProperty("model").GetProperty("hidden")[0].GetInt32());
+        Assert.Equal(10, config.RootElement.GetProperty("data").GetProperty("classNames").GetArrayLength());
+        string[] metrics = File.ReadAllLines(dir.File("metrics.csv"));
+        Assert.Equal(3, metrics.Length);
+        Assert.StartsWith("epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds", metrics[0]);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(dir.File("curves.png"))[..4]);
+        Assert.Equal(["config.json", "curves.png", "metrics.csv", "model.safetensors"], Directory.GetFiles(dir.Path).Select(f => Path.GetFileName(f)!).Order().ToArray());
+    }
+
+    [Fact]
+    public void Same_seed_and_threads_give_bit_identical_weights_and_metrics()
+    {
+        using var a = new TempDirectory();
+        using var b = new TempDirectory();
+        string[] args = [.. s_quick, "--seed", "7", "--threads", "2"]; // dropout on (the default): its masks must repeat too
+        Assert.Equal(0, Cli.Run(["train", .. args, "--out", a.Path]).ExitCode);
+        Assert.Equal(0, Cli.Run(["train", .. args, "--out", b.Path]).ExitCode);
+        Assert.Equal(File.ReadAllBytes(a.File("model.safetensors")), File.ReadAllBytes(b.File("model.safetensors")));
+        Assert.Equal(WithoutTimings(a.File("metrics.csv")), WithoutTimings(b.File("metrics.csv")));
+        using var c = new TempDirectory();
+        Assert.Equal(0, Cli.Run(["train", .. s_quick, "--seed", "8", "--out", c.Path]).ExitCode);
+        Assert.NotEqual(File.ReadAllBytes(a.File("model.safetensors")), File.ReadAllBytes(c.File("model.safetensors")));
+    }
+
+    // epoch, losses and accuracies; seconds and samples/s are wall-clock and differ run to run.
+    private static string[] WithoutTimings(string path) =>
+        File.ReadAllLines(path).Select(line => string.Join(',', line.Split(',').Where((_, i) => i is not (5 or 6)))).ToArray();
+
+    [Theory]
+    [InlineData("--lr", "-1", "--lr -1")]
+    [InlineData("--lr", "abc", "abc")]
+    [InlineData("--data", "nowhere", "--data 'nowhere'")]
+    [InlineData("--hidden", "12,x", "--hidden '12,x'")]
+    [InlineData("--loss", "hinge", "--loss 'hinge'")]
+    [InlineData("--optimizer", "lbfgs", "--optimizer 'lbfgs'")]
+    [InlineData("--activation", "swish", "--activation 'swish'")]
+    [InlineData("--dropout", "1.5", "--dropout 1.5")]
+    [InlineData("--epochs", "0", "--epochs 0")]
+    [InlineData("--bogus", "1", "--bogus")]
+    public void Bad_options_give_one_clear_line(string option, string value, string expected) =>
+        Cli.AssertOneLineError(Cli.Run("train", option, value), expected);
+
+    [Fact]
+    public void Corrupt_data_directory_names_the_file_and_offset()
+    {
+        using var dir = new TempDirectory();
+        foreach (string name in new[] { "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" })
+        {
+            File.WriteAllBytes(dir.File(name), [0, 0, 8, 3, 0, 0]); // a header cut short
+        }
+        Cli.AssertOneLineError(Cli.Run("train", "--data", dir.Path, "--epochs", "1"), "byte ");
+    }
+
+    [Fact]
+    public void Trains_on_a_csv_file_for_classification()
+    {
+        // Real data in CSV form: the first 600 built-in digits, downsampled to 7x7 pixels, label last.
+        using var dir = new TempDirectory();
+        (Data.Dataset train, _) = Data.Mnist.Digits();
+        var lines = new List<string> { string.Join(',', Enumerable.Range(0, 49).Select(i => $"p{i}")) + ",digit" };
+        for (int n = 0; n < 600; n++)
+        {
+            float[] image = train.Features.Select(0, n).ToArray();
+            var cells = new List<string>();
+            for (int r = 0; r < 7; r++)
+            {
+                for (int c = 0; c < 7; c++)
+                {
+                    double sum = 0;
+                    for (int y = 0; y < 4; y++)
+                    {
+                        for (int x = 0; x < 4; x++)
+                        {
+                            sum += image[((r * 4) + y) * 28 + (c * 4) + x];
+                        }
+                    }
+                    cells.Add((sum / 16).ToString("F3", System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+            lines.Add(string.Join(',', cells) + "," + train.Labels[n]);
+        }
+        File.WriteAllLines(dir.File("digits.csv"), lines);
+        Cli.Result result = Cli.Run("train", "--data", dir.File("digits.csv"), "--hidden", "64", "--epochs", "40", "--dropout", "0", "--out", dir.File("run"));
+        Assert.True(result.ExitCode == 0, result.Error);
+        using JsonDocument config = JsonDocument.Parse(File.ReadAllText(dir.File("run/config.json")));
+        Assert.Equal(49, config.RootElement.GetProperty("data").GetProperty("featureMean").GetArrayLength());
+        Cli.Result evaluation = Cli.Run("evaluate", "--model", dir.File("run"));
+        Assert.Equal(0, evaluation.ExitCode);
+        double accuracy = double.Parse(evaluation.Output.Split("accuracy ")[1].Split('%')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(accuracy > 60, evaluation.Output); // 10 classes from 49 coarse pixels and 480 examples: far above chance
+    }
+}
