@@ -11,6 +11,7 @@ public static class BackendRegistry
     public static IReadOnlyList<IBackend> All { get; } =
     [
         new TorchSharpBackend(),
+        new ChainRuleBackend(),
     ];
 
     public static IBackend Find(string name) =>

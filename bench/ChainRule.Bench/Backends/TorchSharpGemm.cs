@@ -4,6 +4,9 @@ using static TorchSharp.torch;
 
 namespace ChainRule.Bench.Backends;
 
+// NOTE: inside namespace ChainRule.*, 'Tensor' would mean ChainRule.Tensor; here it is libtorch's.
+using Tensor = TorchSharp.torch.Tensor;
+
 /// <summary>
 /// C = op(A) op(B) with torch.matmul. A transposed operand is a strided view (Tensor.t()), which
 /// libtorch hands to its BLAS as a transpose flag, so no copy is made in the timed call.

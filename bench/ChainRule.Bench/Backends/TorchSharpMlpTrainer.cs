@@ -4,6 +4,9 @@ using static TorchSharp.torch;
 
 namespace ChainRule.Bench.Backends;
 
+// NOTE: inside namespace ChainRule.*, 'Tensor' would mean ChainRule.Tensor; here it is libtorch's.
+using Tensor = TorchSharp.torch.Tensor;
+
 /// <summary>
 /// The MLP of an MlpSpec as an idiomatic TorchSharp program: nn.Sequential of nn.Linear and
 /// nn.ReLU, nn.functional.cross_entropy (mean over the batch), optim.SGD without momentum.

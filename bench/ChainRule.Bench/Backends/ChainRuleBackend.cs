@@ -1,0 +1,65 @@
+using ChainRule.Bench.Workloads;
+
+namespace ChainRule.Bench.Backends;
+
+/// <summary>ChainRule, used the way its README shows: Tensors, Variables, F, NN and Optim.</summary>
+public sealed class ChainRuleBackend : IBackend
+{
+    public string Name => "ChainRule";
+
+    public string Version => typeof(Tensor).Assembly.GetName().Version?.ToString() ?? "dev";
+
+    public void SetThreads(int threads) => Parallelism.MaxDegree = threads;
+
+    public IGemm CreateGemm(GemmShape shape, float[] a, float[] b) => new ChainRuleGemm(shape, a, b);
+
+    public IMlpTrainer CreateMlpTrainer(MlpSpec spec, float[] images, byte[] labels) => new ChainRuleMlpTrainer(spec, images, labels);
+
+    public IScalarGraph CreateScalarGraph() => new ChainRuleScalarGraph();
+}
+
+/// <summary>C = op(A) op(B) through Tensor.MatMul; a transposed operand is a view, as a user would write it.</summary>
+public sealed class ChainRuleGemm : IGemm
+{
+    private readonly Tensor _a;
+    private readonly Tensor _b;
+    private Tensor? _c;
+
+    public ChainRuleGemm(GemmShape shape, float[] a, float[] b)
+    {
+        Tensor storedA = Tensor.FromArray(a, shape.TransA ? [shape.K, shape.M] : [shape.M, shape.K]);
+        Tensor storedB = Tensor.FromArray(b, shape.TransB ? [shape.N, shape.K] : [shape.K, shape.N]);
+        _a = shape.TransA ? storedA.Transpose() : storedA;
+        _b = shape.TransB ? storedB.Transpose() : storedB;
+    }
+
+    public void Run() => _c = Tensor.MatMul(_a, _b);
+
+    public float[] Result() => _c!.ToArray();
+
+    public void Dispose()
+    {
+    }
+}
+
+/// <summary>The small-graph workload: ScalarGraph's expression on 0-d float32 Variables.</summary>
+public sealed class ChainRuleScalarGraph : IScalarGraph
+{
+    public ScalarGraphResult Run(int ops)
+    {
+        var x = new Variable(Tensor.Scalar(0.5));
+        var w = new Variable(Tensor.Scalar(0.9));
+        Variable v = x;
+        for (int i = 0; i < ops; i++)
+        {
+            v = (i % 3) switch
+            {
+                0 => v + w,
+                1 => v * w,
+                _ => F.Tanh(v),
+            };
+        }
+        v.Backward();
+        return new ScalarGraphResult(v.Item(), x.Grad!.Item(), w.Grad!.Item());
+    }
+}
