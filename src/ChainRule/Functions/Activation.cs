@@ -7,16 +7,16 @@ namespace ChainRule.Functions;
 internal sealed class Tanh : Function
 {
     protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.Tanh(x[0]);
-    protected internal override Variable?[] Backward(Variable gy) => [gy * (1 - (Output * Output))];
-    protected internal override Variable? Jvp(int i, Variable dx) => dx * (1 - (Output * Output));
+    protected internal override Variable?[] Backward(Variable gy) => [new TanhGrad().Apply(gy, Output)];
+    protected internal override Variable? Jvp(int i, Variable dx) => new TanhGrad().Apply(dx, Output);
 }
 
 /// <summary>y = 1 / (1 + e^-x). gx = gy * y * (1 - y); dy = dx * y * (1 - y).</summary>
 internal sealed class Sigmoid : Function
 {
     protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.Sigmoid(x[0]);
-    protected internal override Variable?[] Backward(Variable gy) => [gy * Output * (1 - Output)];
-    protected internal override Variable? Jvp(int i, Variable dx) => dx * Output * (1 - Output);
+    protected internal override Variable?[] Backward(Variable gy) => [new SigmoidGrad().Apply(gy, Output)];
+    protected internal override Variable? Jvp(int i, Variable dx) => new SigmoidGrad().Apply(dx, Output);
 }
 
 /// <summary>y = max(x, 0). gx = gy where x &gt; 0, else 0; dy likewise from dx.</summary>
@@ -24,8 +24,8 @@ internal sealed class Relu : Function
 {
     protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.Relu(x[0]);
     // NOTE: the mask comes from x, not y: ReLU'(0) is 0 by the notes' convention (4.2).
-    protected internal override Variable?[] Backward(Variable gy) => [gy * Tensor.Greater(Inputs[0].Data, 0)];
-    protected internal override Variable? Jvp(int i, Variable dx) => dx * Tensor.Greater(Inputs[0].Data, 0);
+    protected internal override Variable?[] Backward(Variable gy) => [new ReluGrad(Inputs[0].Data).Apply(gy)];
+    protected internal override Variable? Jvp(int i, Variable dx) => new ReluGrad(Inputs[0].Data).Apply(dx);
 }
 
 /// <summary>y = x if x &gt; 0 else slope * x. gx = gy * (1 or slope); dy = dx * (1 or slope).</summary>
@@ -93,4 +93,36 @@ internal sealed class Where(Tensor condition) : Function
         Tensor zero = Tensor.Scalar(0, v.DType);
         return i == 0 ? F.Where(condition, v, zero) : F.Where(condition, zero, v);
     }
+}
+
+// ---- the activations' gradients as single nodes ---------------------------------------------
+// One kernel pass instead of three elementwise ops (and their temporaries) per backward; still
+// Functions, so a backward pass built with createGraph can be differentiated again.
+
+/// <summary>y = g * (1 - t^2) for inputs (g, t). gg = gy * (1 - t^2), gt = -2 gy g t.</summary>
+internal sealed class TanhGrad : Function
+{
+    protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.TanhBackward(x[0], x[1]);
+    protected internal override Variable?[] Backward(Variable gy) =>
+        [new TanhGrad().Apply(gy, Inputs[1]), NeedsGrad(1) ? -2 * gy * Inputs[0] * Inputs[1] : null];
+    protected internal override Variable? Jvp(int i, Variable dx) =>
+        i == 0 ? new TanhGrad().Apply(dx, Inputs[1]) : -2 * dx * Inputs[0] * Inputs[1];
+}
+
+/// <summary>y = g * s * (1 - s) for inputs (g, s). gg = gy * s * (1 - s), gs = gy g (1 - 2s).</summary>
+internal sealed class SigmoidGrad : Function
+{
+    protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.SigmoidBackward(x[0], x[1]);
+    protected internal override Variable?[] Backward(Variable gy) =>
+        [new SigmoidGrad().Apply(gy, Inputs[1]), NeedsGrad(1) ? gy * Inputs[0] * (1 - (2 * Inputs[1])) : null];
+    protected internal override Variable? Jvp(int i, Variable dx) =>
+        i == 0 ? new SigmoidGrad().Apply(dx, Inputs[1]) : dx * Inputs[0] * (1 - (2 * Inputs[1]));
+}
+
+/// <summary>y = g where x &gt; 0, else 0, for the input g and a constant x. gg = gy where x &gt; 0, else 0.</summary>
+internal sealed class ReluGrad(Tensor x) : Function
+{
+    protected override Tensor Forward(ReadOnlySpan<Tensor> g) => Tensor.ReluBackward(g[0], x);
+    protected internal override Variable?[] Backward(Variable gy) => [new ReluGrad(x).Apply(gy)];
+    protected internal override Variable? Jvp(int i, Variable dx) => new ReluGrad(x).Apply(dx);
 }

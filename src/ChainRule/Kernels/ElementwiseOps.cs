@@ -203,6 +203,35 @@ internal readonly struct GreaterEqualOp : IScalarBinaryOp
         Vector256.GreaterThanOrEqual(x, y) & Vector256<T>.One;
 }
 
+// ---- fused activation gradients: one pass instead of three (scalar + Vector256) ------------
+
+/// <summary>gy * (1 - y^2): tanh's gradient from its output y</summary>
+internal readonly struct TanhGradOp : IScalarBinaryOp
+{
+    public static T Invoke<T>(T gy, T y) where T : unmanaged, IFloatingPointIeee754<T> => gy * (T.One - (y * y));
+
+    public static Vector256<T> Invoke<T>(Vector256<T> gy, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        gy * (Vector256<T>.One - (y * y));
+}
+
+/// <summary>gy * y * (1 - y): the sigmoid's gradient from its output y</summary>
+internal readonly struct SigmoidGradOp : IScalarBinaryOp
+{
+    public static T Invoke<T>(T gy, T y) where T : unmanaged, IFloatingPointIeee754<T> => gy * y * (T.One - y);
+
+    public static Vector256<T> Invoke<T>(Vector256<T> gy, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        gy * y * (Vector256<T>.One - y);
+}
+
+/// <summary>x &gt; 0 ? gy : 0: ReLU's gradient from its input x</summary>
+internal readonly struct ReluGradOp : IScalarBinaryOp
+{
+    public static T Invoke<T>(T gy, T x) where T : unmanaged, IFloatingPointIeee754<T> => x > T.Zero ? gy : T.Zero;
+
+    public static Vector256<T> Invoke<T>(Vector256<T> gy, Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), gy, Vector256<T>.Zero);
+}
+
 // ---- special functions: scalar loops (no vector form here) ---------------------------------
 
 /// <summary>erf x, the Gauss error function</summary>

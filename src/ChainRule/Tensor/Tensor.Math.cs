@@ -95,6 +95,17 @@ public sealed partial class Tensor
         min > max ? throw new ArgumentException($"clamp: min {min} is greater than max {max}.")
         : Minimum(Maximum(x, ScalarLike(min, x)), ScalarLike(max, x));
 
+    // ---- fused activation gradients (what the Backward of Tanh, Sigmoid and Relu computes) ----
+
+    /// <summary>gy * (1 - y^2), y = tanh x.</summary>
+    internal static Tensor TanhBackward(Tensor gy, Tensor y) => Binary<Vectorized<TanhGradOp>>(gy, y, "tanh_backward");
+
+    /// <summary>gy * y * (1 - y), y = sigmoid x.</summary>
+    internal static Tensor SigmoidBackward(Tensor gy, Tensor y) => Binary<Vectorized<SigmoidGradOp>>(gy, y, "sigmoid_backward");
+
+    /// <summary>gy where x &gt; 0, else 0.</summary>
+    internal static Tensor ReluBackward(Tensor gy, Tensor x) => Binary<Vectorized<ReluGradOp>>(gy, x, "relu_backward");
+
     // ---- comparisons: 1 where true, 0 where false, in the promoted float type ----------------
 
     public static Tensor Equal(Tensor x, Tensor y) => Binary<Vectorized<EqualOp>>(x, y, "equal");

@@ -12,11 +12,15 @@ public class JvpRuleTests(ITestOutputHelper output)
 {
     private static readonly Tensor GatherIndex = Tensor.FromArray(new double[] { 2, 0, 1, 1, 3, 0 }, [2, 3]);
     private static readonly Tensor TakeIndices = Tensor.FromArray(2.0, 0.0, 2.0);
+    private static readonly Tensor ReluMaskSource = Tensor.FromArray(-1.0, 2.0, 0.5, -0.25);
 
     public static readonly Dictionary<string, GradientTests.OpCase> Cases = new(GradientTests.Cases)
     {
         ["gather grad (scatter-add)"] = new(v => new ChainRule.Functions.GatherGrad(new Shape(2, 4), 1, GatherIndex).Apply(v[0]), [[2, 3]]),
         ["take grad (index-add)"] = new(v => new ChainRule.Functions.TakeGrad(new Shape(4, 2), TakeIndices, 0).Apply(v[0]), [[3, 2]]),
+        ["tanh grad"] = new(v => new ChainRule.Functions.TanhGrad().Apply(v[0], v[1]), [[3, 4], [3, 4]]),
+        ["sigmoid grad"] = new(v => new ChainRule.Functions.SigmoidGrad().Apply(v[0], v[1]), [[3, 4], [4]]),
+        ["relu grad"] = new(v => new ChainRule.Functions.ReluGrad(ReluMaskSource).Apply(v[0]), [[4]]),
     };
 
     public static TheoryData<string> Names => [.. Cases.Keys];
