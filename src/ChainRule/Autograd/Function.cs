@@ -53,8 +53,9 @@ public abstract class Function
             x[i] = inputs[i].Data;
             record |= inputs[i].RequiresGrad;
         }
-        record &= Autograd.IsGradEnabled;
-        bool anomaly = Autograd.IsAnomalyDetectionEnabled;
+        Autograd.Switch switches = Autograd.Switches;
+        record &= (switches & Autograd.Switch.GradDisabled) == 0;
+        bool anomaly = (switches & Autograd.Switch.DetectAnomaly) != 0;
         if (anomaly)
         {
             CallSite = FindCallSite();
@@ -72,7 +73,7 @@ public abstract class Function
         {
             throw new AnomalyException($"{Name} produced NaN or infinity in forward, from inputs of shape {ShapesOf(x)}, created at {CallSite}.");
         }
-        if (Autograd.IsForwardModeEnabled)
+        if ((switches & Autograd.Switch.ForwardMode) != 0)
         {
             output.Tangent = PushTangents(inputs, record);
         }

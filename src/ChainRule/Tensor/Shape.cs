@@ -60,6 +60,10 @@ public readonly struct Shape : IEquatable<Shape>
     /// <summary>Row-major (C order) strides in elements.</summary>
     public int[] ContiguousStrides()
     {
+        if (Rank == 0)
+        {
+            return []; // shared empty array: scalars are the small-graph hot path
+        }
         var strides = new int[Rank];
         int stride = 1;
         for (int i = Rank - 1; i >= 0; i--)
