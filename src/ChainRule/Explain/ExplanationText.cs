@@ -75,7 +75,10 @@ internal static class ExplanationText
                 continue;
             }
             string symbols = string.Join(" + ", g.Paths.Select(p => string.Join(Dot, p.Steps.Select(Derivative))));
-            string numbers = string.Join(" + ", g.Paths.Select(p => string.Join(Dot, p.Steps.Select(s => Operations.Signed(s.Value.Item())))));
+            // Negative factors in parentheses, 3·(-2), except for a lone number.
+            bool lone = g.Paths.Count == 1 && g.Paths[0].Steps.Count == 1;
+            Func<double, string> factor = lone ? TensorText.Number : Operations.Signed;
+            string numbers = string.Join(" + ", g.Paths.Select(p => string.Join(Dot, p.Steps.Select(s => factor(s.Value.Item())))));
             lines.Add("  " + Equation(name, symbols, numbers, TensorText.Number(g.PathSum.Item())));
         }
     }
@@ -83,8 +86,8 @@ internal static class ExplanationText
     private static void WriteTensorPaths(Explanation e, List<string> lines)
     {
         string o = e.OutputName;
-        lines.Add($"Backward, path by path (g_n = d{o}/dn along the path, shaped like n; each step is the vector-Jacobian product");
-        lines.Add("its node's Backward computes, seeded with g_" + o + " = 1):");
+        lines.Add($"Chain rule, path by path: g_n is d{o}/dn along the path, shaped like n; each step is the vector-Jacobian product");
+        lines.Add($"that Backward computes, starting from g_{o} = 1.");
         foreach (InputGradient g in e.Gradients)
         {
             string name = $"d{o}/d{g.Input}";

@@ -67,7 +67,7 @@ internal static class Operations
     {
         string rule = Derivative(e, i, x, y, g, shapes);
         bool elementwise = e.Op is Op.Add or Op.Subtract or Op.Multiply or Op.Divide or Op.Power;
-        return g is not null && elementwise && shapes[i] != yShape ? $"sum_to({rule}, {TensorText.Shape(shapes[i])})" : rule;
+        return g is not null && elementwise && shapes[i] != yShape ? $"sum_to({rule}, {shapes[i]})" : rule;
     }
 
     private static string Derivative(OperationExpr e, int i, string[] x, string y, string? g, Shape[] shapes)

@@ -75,18 +75,22 @@ public static class TensorLiteral
                 _i++;
                 var values = new List<double>();
                 List<int>? itemDims = null;
+                int firstItem = 0;
                 int count = 0;
                 while (true)
                 {
                     SkipSpace();
                     int itemStart = _i;
                     (List<double> item, List<int> dims) = Value();
-                    if (itemDims is not null && !dims.SequenceEqual(itemDims))
+                    if (itemDims is null)
+                    {
+                        (itemDims, firstItem) = (dims, itemStart);
+                    }
+                    else if (!dims.SequenceEqual(itemDims))
                     {
                         _i = itemStart;
-                        throw Error($"this item has shape ({string.Join(", ", dims)}) but the first item of the list at column {offset + open + 1} has shape ({string.Join(", ", itemDims)})");
+                        throw Error($"this item has shape {new Shape([.. dims])} but the first item of its list, at column {offset + firstItem + 1}, has shape {new Shape([.. itemDims])}");
                     }
-                    itemDims = dims;
                     values.AddRange(item);
                     count++;
                     SkipSpace();
