@@ -23,6 +23,7 @@ public static class Program
             EvaluateCommand.Create(ui),
             PredictCommand.Create(ui),
             ExplainCommand.Create(ui),
+            FitCommand.Create(ui),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
