@@ -8,10 +8,10 @@ namespace ChainRule.Explain;
 /// <para>Nodes: a chain of one associative operator (a*b*c, a+b+c) is one node; the output is called J unless the
 /// expression names it; unnamed intermediate nodes are named breadth-first from the output, operands left to right,
 /// with the first free name of V, u, w, p, q, r, s, t, v1, v2, ... So <c>3*(a + a*b*c)</c> gives the notes' names:
-/// J = 3·V, V = a + u, u = a·b·c. Numbers stay numbers.</para>
+/// J = 3*V, V = a + u, u = a*b*c. Numbers stay numbers.</para>
 /// <para>Derivatives: every local derivative is computed by autograd on its node alone (<see cref="Node.Vjp"/>), never
 /// by a symbolic differentiator. When every value is one number, a path contributes the product of its local
-/// derivatives (3·1·6); otherwise the explanation follows the vector-Jacobian products that backward computes along
+/// derivatives (3*1*6); otherwise the explanation follows the vector-Jacobian products that backward computes along
 /// the path, each shaped like its node (g_x = g_u @ y^T). The sum over paths is checked against the gradient that
 /// <c>Backward</c> accumulates on the same graph (<see cref="InputGradient.Autograd"/>).</para>
 /// <para>All values are float64.</para>
@@ -171,7 +171,7 @@ public sealed class Explanation
     {
         var reaches = new Dictionary<Node, long>(); // the number of paths from a node down to the input
         long count = CountPaths(output, input, reaches);
-        Tensor autograd = input.Value.Grad!.Data;
+        Tensor autograd = input.Value.Grad?.Data ?? Tensor.ZerosLike(input.Value.Data); // null: no gradient reached it (a^0)
         if (count > MaxPaths)
         {
             return new InputGradient(input.Name, count, [], null, autograd);
@@ -191,7 +191,11 @@ public sealed class Explanation
         }
         if (!reaches.TryGetValue(node, out long count))
         {
-            count = node.Operands.Sum(x => CountPaths(x, input, reaches));
+            count = 0;
+            foreach (Node x in node.Operands)
+            {
+                count = Math.Min(count + CountPaths(x, input, reaches), long.MaxValue / 2); // saturates: no overflow in a deep DAG
+            }
             reaches[node] = count;
         }
         return count;
@@ -234,7 +238,7 @@ public sealed class Explanation
 /// <summary>One step of a path, from a node to one of its operands.</summary>
 /// <param name="Node">The node's name.</param>
 /// <param name="Operand">The operand's name ("a(2)" for the second use of a in the same node).</param>
-/// <param name="Rule">How the derivative reads: "b·c" (scalar form) or "g_u @ y^T" (tensor form).</param>
+/// <param name="Rule">How the derivative reads: "b*c" (scalar form) or "g_u @ y^T" (tensor form).</param>
 /// <param name="Value">Scalar form: the local derivative dNode/dOperand. Tensor form: the operand's gradient along this path.</param>
 public sealed record PathStep(string Node, string Operand, string Rule, Tensor Value);
 

@@ -1,7 +1,7 @@
 namespace ChainRule.Explain;
 
 // The printed form of an Explanation. For MISSION 1.1 (3*(a + a*b*c), a=5, b=3, c=2) the chain rule reads
-//   dJ/da = dJ/dV·dV/da + dJ/dV·dV/du·du/da = 3·1 + 3·1·6 = 21
+//   dJ/da = dJ/dV*dV/da + dJ/dV*dV/du*du/da = 3*1 + 3*1*6 = 21     (printed with a middle dot, U+00B7, for *)
 // and for tensors each path lists the vector-Jacobian products backward computes, g_x = g_u @ y^T = [[1, 1], ...].
 internal static class ExplanationText
 {
@@ -75,7 +75,7 @@ internal static class ExplanationText
                 continue;
             }
             string symbols = string.Join(" + ", g.Paths.Select(p => string.Join(Dot, p.Steps.Select(Derivative))));
-            // Negative factors in parentheses, 3·(-2), except for a lone number.
+            // Negative factors in parentheses, 3*(-2), except for a lone number.
             bool lone = g.Paths.Count == 1 && g.Paths[0].Steps.Count == 1;
             Func<double, string> factor = lone ? TensorText.Number : Operations.Signed;
             string numbers = string.Join(" + ", g.Paths.Select(p => string.Join(Dot, p.Steps.Select(s => factor(s.Value.Item())))));

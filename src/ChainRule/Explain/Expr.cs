@@ -11,7 +11,7 @@ internal sealed record NameExpr(string Name, int Column) : Expr(Column);
 
 /// <summary>
 /// An operation on operands. Add and Multiply are n-ary: a chain a*b*c written without parentheses is one node
-/// (the notes' u = a·b·c); every other op has its fixed number of operands.
+/// (the notes' u = a*b*c); every other op has its fixed number of operands.
 /// </summary>
 internal sealed record OperationExpr(Op Op, Expr[] Operands, int Column) : Expr(Column);
 

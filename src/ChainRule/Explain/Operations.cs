@@ -45,7 +45,7 @@ internal static class Operations
     /// <summary>The Function column: the library's Function for the op (a chain a*b*c is Multiply, Mean is Sum / n).</summary>
     public static string Name(Op op) => op == Op.Power ? "Pow" : op.ToString();
 
-    /// <summary>The right-hand side of "u = a·b·c", from the operands' labels.</summary>
+    /// <summary>The right-hand side of "u = a*b*c", from the operands' labels.</summary>
     public static string Formula(Op op, string[] x, bool tensorProduct) => op switch
     {
         Op.Add => string.Join(" + ", x),
@@ -60,7 +60,7 @@ internal static class Operations
 
     /// <summary>
     /// How the derivative of the node y with respect to its operand i reads. In scalar form (g null) it is the local
-    /// derivative dy/dx_i ("b·c" for u = a·b·c and operand a); in tensor form it is the vector-Jacobian product that
+    /// derivative dy/dx_i ("b*c" for u = a*b*c and operand a); in tensor form it is the vector-Jacobian product that
     /// the op's Backward computes from the upstream gradient g ("g_V @ y^T").
     /// </summary>
     public static string Rule(OperationExpr e, int i, string[] x, string y, string? g, Shape[] shapes, Shape yShape)
@@ -102,8 +102,8 @@ internal static class Operations
         };
     }
 
-    // d(x0·x1·...)/dx_i is the product of the other operands; in tensor form numbers and one-element operands
-    // scale the upstream gradient (3·g_J) and tensors multiply it elementwise (g_u ⊙ M).
+    // d(x0*x1*...)/dx_i is the product of the other operands; in tensor form numbers and one-element operands
+    // scale the upstream gradient (3*g_J) and tensors multiply it elementwise (g_u (.) M).
     private static string Product(string[] x, int i, string? g, Shape[] shapes)
     {
         var others = Enumerable.Range(0, x.Length).Where(k => k != i).ToArray();
@@ -116,7 +116,7 @@ internal static class Operations
         return scale + string.Join(Odot, [g, .. tensors]);
     }
 
-    // d(x^p)/dx = p·x^(p-1), written without the exponent 1 or the factor x^0.
+    // d(x^p)/dx = p*x^(p-1), written without the exponent 1 or the factor x^0.
     private static string PowerRule(string x, double p) => (p - 1) switch
     {
         0 => TensorText.Number(p),
