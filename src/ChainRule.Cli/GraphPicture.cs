@@ -31,7 +31,8 @@ public static class GraphPicture
         if (format == ".dot")
         {
             AtomicFile.WriteAllText(path, dot);
-            return $"wrote {path} (render it with: dot -Tsvg {path} -o graph.svg)";
+            string render = $"render it with: dot -Tsvg {path} -o graph.svg";
+            return IsOnPath(dotProgram) ? $"wrote {path} ({render})" : $"wrote {path} ({render}; {InstallHint})";
         }
         byte[]? picture = Render(dot, format[1..], dotProgram);
         if (picture is null)
@@ -43,6 +44,10 @@ public static class GraphPicture
         AtomicFile.WriteAllBytes(path, picture);
         return $"wrote {path}";
     }
+
+    private static bool IsOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(directory => File.Exists(Path.Combine(directory, program)));
 
     // The picture dot makes of the DOT text on its standard input; null when the program is missing.
     private static byte[]? Render(string dot, string format, string dotProgram)

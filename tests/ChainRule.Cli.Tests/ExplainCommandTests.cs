@@ -75,7 +75,8 @@ public sealed class ExplainCommandTests : IDisposable
         (int code, string output, _) = Run("explain", "3*(a + a*b*c)", "a=5", "b=3", "c=2", "--graph", path);
 
         Assert.Equal(0, code);
-        Assert.Contains($"wrote {path}", output, StringComparison.Ordinal);
+        Assert.Contains($"wrote {path} (render it with: dot -Tsvg {path} -o graph.svg", output, StringComparison.Ordinal);
+        Assert.Equal(!DotIsInstalled(), output.Contains(GraphPicture.InstallHint, StringComparison.Ordinal));
         string dot = File.ReadAllText(path);
         Assert.StartsWith("digraph computational_graph {", dot, StringComparison.Ordinal);
         Assert.Contains("label=\"a\\n5\\ngrad 21\"", dot, StringComparison.Ordinal);
@@ -124,6 +125,10 @@ public sealed class ExplainCommandTests : IDisposable
         var error = Assert.Throws<UserException>(() => GraphPicture.Write(3 * a, path, title: null, dotProgram: "no-such-dot-program-here"));
 
         AssertFallback(1, $"chainrule: {error.Message}", path);
+        string dotPath = Path.Combine(_directory, "graph.dot");
+        Assert.Equal(
+            $"wrote {dotPath} (render it with: dot -Tsvg {dotPath} -o graph.svg; install Graphviz: sudo apt-get install graphviz)",
+            GraphPicture.Write(3 * a, dotPath, title: null, dotProgram: "no-such-dot-program-here"));
     }
 
     private static void AssertFallback(int code, string error, string path)

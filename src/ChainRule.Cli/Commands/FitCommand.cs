@@ -55,7 +55,7 @@ public static class FitCommand
             throw new UserException($"--out {output}: the picture is a .png file.");
         }
         Expression function = Expression.Parse(text);
-        string range = $"[{TensorText(options.Low)}, {TensorText(options.High)}]";
+        string range = $"[{Number(options.Low)}, {Number(options.High)}]";
         int parameters = (3 * options.Hidden) + 1;
         ui.Output.WriteLine($"fitting {text} on {range}: one hidden layer of {options.Hidden} tanh units ({parameters} parameters), "
             + $"{options.Samples} samples, {options.Epochs} full-batch Adam steps");
@@ -95,5 +95,5 @@ public static class FitCommand
     private static int AtLeast(int value, int minimum, string option) =>
         value >= minimum ? value : throw new UserException($"{option} {value}: must be at least {minimum}.");
 
-    private static string TensorText(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
+    private static string Number(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
 }
