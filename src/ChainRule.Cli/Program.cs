@@ -22,6 +22,8 @@ public static class Program
             TrainCommand.Create(ui),
             EvaluateCommand.Create(ui),
             PredictCommand.Create(ui),
+            ExplainCommand.Create(ui),
+            FitCommand.Create(ui),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
