@@ -86,6 +86,13 @@ public abstract class Function
 
     protected internal abstract Variable? Jvp(int i, Variable dx);
 
+    /// <summary>
+    /// Whether what Backward computes must itself be differentiable: a graph is being recorded (createGraph) or
+    /// tangents pushed (forward over reverse). Only when false may a Backward return a fused kernel's result as a
+    /// constant.
+    /// </summary>
+    protected static bool BackwardIsDifferentiated => (Autograd.Switches & (Autograd.Switch.GradDisabled | Autograd.Switch.ForwardMode)) != Autograd.Switch.GradDisabled;
+
     /// <summary>Whether input i wants a gradient; ops skip costly gx terms nobody needs (e.g. dL/dx of a data batch).</summary>
     protected bool NeedsGrad(int i) => _inputs[i].RequiresGrad;
 

@@ -8,10 +8,19 @@ namespace ChainRule.Functions;
 /// </summary>
 internal sealed class SoftmaxCrossEntropy(Tensor targets) : Function
 {
-    protected override Tensor Forward(ReadOnlySpan<Tensor> x) => -(targets * Tensor.LogSoftmax(x[0], 1)).Sum(1);
+    private Tensor? _probabilities; // softmax(x), a by-product of the fused forward pass
 
-    protected internal override Variable?[] Backward(Variable gy) =>
-        [(F.Softmax(Inputs[0], 1) - targets) * F.Unsqueeze(gy, 1)];
+    protected override Tensor Forward(ReadOnlySpan<Tensor> x)
+    {
+        (Tensor losses, _probabilities) = Tensor.SoftmaxCrossEntropy(x[0], targets);
+        return losses;
+    }
+
+    // Without a graph to record (the usual backward pass) one fused kernel; with createGraph, the same
+    // formula from differentiable ops, so the gradient can be differentiated again.
+    protected internal override Variable?[] Backward(Variable gy) => BackwardIsDifferentiated
+        ? [(F.Softmax(Inputs[0], 1) - targets) * F.Unsqueeze(gy, 1)]
+        : [new Variable(Tensor.SoftmaxCrossEntropyBackward(_probabilities!, targets, gy.Data), requiresGrad: false)];
 
     protected internal override Variable? Jvp(int i, Variable dx) => F.Sum((F.Softmax(Inputs[0], 1) - targets) * dx, 1);
 }

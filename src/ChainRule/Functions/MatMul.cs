@@ -24,11 +24,7 @@ internal sealed class MatMul : Function
 /// </summary>
 internal sealed class Linear : Function
 {
-    protected override Tensor Forward(ReadOnlySpan<Tensor> x)
-    {
-        Tensor y = Tensor.MatMul(x[0], x[1].Transpose());
-        return x.Length == 3 ? y + x[2] : y;
-    }
+    protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.Linear(x[0], x[1], x.Length == 3 ? x[2] : null);
 
     protected internal override Variable?[] Backward(Variable gy)
     {

@@ -37,7 +37,7 @@ public sealed partial class Tensor
         }
         int[] dims = first.Shape.ToArray();
         dims[axis] = total;
-        var result = new Tensor(new Shape(dims), dtype);
+        Tensor result = Uninitialized(new Shape(dims), dtype); // every part is copied in
         (int outer, _, int inner) = AroundAxis(result.Shape, axis);
         int start = 0;
         foreach (Tensor t in tensors)
@@ -117,7 +117,7 @@ public sealed partial class Tensor
         int[] idx = ToIndices(index, Shape.Dims[axis], "gather");
         (int outer, int n, int inner) = AroundAxis(Shape, axis);
         int m = index.Shape.Dims[axis];
-        var result = new Tensor(index.Shape, DType);
+        Tensor result = Uninitialized(index.Shape, DType);
         Tensor x = Contiguous();
         if (DType == DType.Float32)
         {
@@ -164,7 +164,7 @@ public sealed partial class Tensor
         int[] idx = ToIndices(indices, Shape.Dims[axis], "take");
         (int outer, int n, int inner) = AroundAxis(Shape, axis);
         int[] dims = [.. Shape.Dims[..axis], idx.Length, .. Shape.Dims[(axis + 1)..]];
-        var result = new Tensor(new Shape(dims), DType);
+        Tensor result = Uninitialized(new Shape(dims), DType);
         Tensor x = Contiguous();
         if (DType == DType.Float32)
         {

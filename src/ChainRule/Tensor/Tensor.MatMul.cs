@@ -22,7 +22,7 @@ public sealed partial class Tensor
         a2 = a2.To(dtype);
         b2 = b2.To(dtype);
 
-        var result = new Tensor(new Shape([.. batch.Dims, m, n]), dtype);
+        Tensor result = Uninitialized(new Shape([.. batch.Dims, m, n]), dtype); // GEMM overwrites C (accumulate: false)
         if (dtype == DType.Float32)
         {
             BatchedGemm<float>(a2, b2, batch, m, n, k, result);
@@ -40,6 +40,44 @@ public sealed partial class Tensor
             result = result.Squeeze(-1);
         }
         return result;
+    }
+
+    /// <summary>
+    /// y = x w^T + b for x (batch, in), w (out, in), b (out) or null, as one GEMM: the bias is copied into
+    /// every row of y first and the product accumulated onto it (no second pass, no second tensor).
+    /// </summary>
+    internal static Tensor Linear(Tensor x, Tensor w, Tensor? b)
+    {
+        DType dtype = DTypes.Promote(DTypes.Promote(x.DType, w.DType), b?.DType ?? x.DType);
+        x = x.To(dtype);
+        w = w.To(dtype);
+        Tensor y = Uninitialized(new Shape(x.Shape[0], w.Shape[0]), dtype);
+        if (b is not null)
+        {
+            y.CopyFrom(b.BroadcastTo(y.Shape));
+        }
+        if (dtype == DType.Float32)
+        {
+            MatMulInto<float>(x, w.Transpose(), y, accumulate: b is not null);
+        }
+        else
+        {
+            MatMulInto<double>(x, w.Transpose(), y, accumulate: b is not null);
+        }
+        return y;
+    }
+
+    // c (m, n) = a (m, k) @ b (k, n) [+ c], 2-d, c contiguous.
+    private static void MatMulInto<T>(Tensor a, Tensor b, Tensor c, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        a = AsGemmOperand(a, out bool transA, out int lda);
+        b = AsGemmOperand(b, out bool transB, out int ldb);
+        int m = a.Shape[-2], k = a.Shape[-1], n = b.Shape[-1];
+        Gemm.Multiply<T>(
+            ((T[])a.Buffer).AsSpan(a.Offset), lda, transA,
+            ((T[])b.Buffer).AsSpan(b.Offset), ldb, transB,
+            m, n, k, accumulate, c.AsSpan<T>(), n);
     }
 
     /// <summary>The shape of a @ b, or an error naming both shapes.</summary>

@@ -132,7 +132,7 @@ public sealed partial class Tensor
         Tensor c = condition.To(dtype).BroadcastTo(shape).Contiguous();
         Tensor a = x.To(dtype).BroadcastTo(shape).Contiguous();
         Tensor b = y.To(dtype).BroadcastTo(shape).Contiguous();
-        var result = new Tensor(shape, dtype);
+        Tensor result = Uninitialized(shape, dtype);
         if (dtype == DType.Float32)
         {
             Select<float>(c, a, b, result);
@@ -168,7 +168,7 @@ public sealed partial class Tensor
     private static Tensor Unary<TOp>(Tensor x) where TOp : IUnaryOp
     {
         Tensor source = x.Contiguous();
-        var y = new Tensor(x.Shape, x.DType);
+        Tensor y = Uninitialized(x.Shape, x.DType);
         if (x.DType == DType.Float32)
         {
             TOp.Invoke(source.AsSpan<float>(), y.AsSpan<float>());
@@ -185,7 +185,7 @@ public sealed partial class Tensor
         DType dtype = DTypes.Promote(x.DType, y.DType);
         x = x.To(dtype);
         y = y.To(dtype);
-        var z = new Tensor(Shape.Broadcast(x.Shape, y.Shape, op), dtype);
+        Tensor z = Uninitialized(Shape.Broadcast(x.Shape, y.Shape, op), dtype);
         if (dtype == DType.Float32)
         {
             Binary<TOp, float>(x, y, z);

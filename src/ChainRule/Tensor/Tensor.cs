@@ -108,7 +108,7 @@ public sealed partial class Tensor
             return this;
         }
         Tensor source = Contiguous();
-        var result = new Tensor(Shape, dtype);
+        Tensor result = Uninitialized(Shape, dtype);
         if (dtype == DType.Float64)
         {
             ReadOnlySpan<float> from = source.AsSpan<float>();
@@ -188,9 +188,20 @@ public sealed partial class Tensor
 
     internal static Array Allocate(int size, DType dtype) => dtype == DType.Float32 ? new float[size] : new double[size];
 
+    /// <summary>
+    /// A new contiguous tensor whose elements are garbage: for kernel outputs that overwrite every element.
+    /// Skipping the zeroing matters for the large activations and gradients of a training step.
+    /// </summary>
+    internal static Tensor Uninitialized(Shape shape, DType dtype)
+    {
+        int size = shape.Size;
+        Array buffer = dtype == DType.Float32 ? GC.AllocateUninitializedArray<float>(size) : GC.AllocateUninitializedArray<double>(size);
+        return new Tensor(buffer, 0, shape, shape.ContiguousStrides(), dtype);
+    }
+
     private static Tensor Copy(Tensor x)
     {
-        var result = new Tensor(x.Shape, x.DType);
+        Tensor result = Uninitialized(x.Shape, x.DType);
         Span<int> strides = x.Rank <= LoopNest.StackRank ? stackalloc int[x.Rank] : new int[x.Rank];
         if (x.DType == DType.Float32)
         {
