@@ -1,11 +1,13 @@
+// C[m x n] = (accumulate ? C : 0) + op(A)[m x k] * op(B)[k x n], row-major: the naive triple loop.
+// This is the oracle that Gemm.Multiply is tested against (llm.c's matmul_forward_naive).
+// Same arguments as Gemm.Multiply; it checks nothing and is slow on purpose, so nothing hides in it.
 using System.Numerics;
 
 namespace ChainRule.Kernels;
 
-// The naive triple loop: the oracle every fast GEMM path is tested against (llm.c's matmul_forward_naive).
-// C[m x n] = (accumulate ? C : 0) + op(A)[m x k] * op(B)[k x n], row-major; op(X) = X or X^T.
 internal static class GemmReference
 {
+    /// <summary>C = (accumulate ? C : 0) + op(A) op(B), one dot product per element of C.</summary>
     public static void Multiply<T>(
         ReadOnlySpan<T> a, int lda, bool transA,
         ReadOnlySpan<T> b, int ldb, bool transB,
@@ -23,6 +25,7 @@ internal static class GemmReference
                     T bpj = transB ? b[(j * ldb) + p] : b[(p * ldb) + j];
                     sum += aip * bpj;
                 }
+
                 c[(i * ldc) + j] = accumulate ? c[(i * ldc) + j] + sum : sum;
             }
         }

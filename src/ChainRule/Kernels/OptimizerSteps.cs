@@ -1,9 +1,12 @@
 using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace ChainRule.Kernels;
 
-// Parameter updates over spans, one pass each (llm.c's gpt2_update). p: parameter, g: gradient,
-// state buffers alongside; all spans have the same length. The equations are PyTorch's.
+// Parameter updates over spans, each one fused pass (llm.c's gpt2_update). p: parameter, g: gradient,
+// state buffers alongside; all spans have the same length. The equations are PyTorch's. Each update is
+// written once per element width: Vector<T> lanes for the body, the same formula on scalars for the tail.
 internal static class OptimizerSteps
 {
     /// <summary>
@@ -13,7 +16,31 @@ internal static class OptimizerSteps
     public static void Sgd<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> velocity, T lr, T momentum, T dampening, T weightDecay, bool nesterov, bool firstStep)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < p.Length; i++)
+        if (momentum == T.Zero && weightDecay == T.Zero)
+        {
+            TensorPrimitives.MultiplyAdd(g, -lr, p, p); // plain SGD: p += (-lr) g
+            return;
+        }
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Span<Vector<T>> pv = MemoryMarshal.Cast<T, Vector<T>>(p);
+            ReadOnlySpan<Vector<T>> gv = MemoryMarshal.Cast<T, Vector<T>>(g);
+            Span<Vector<T>> vv = MemoryMarshal.Cast<T, Vector<T>>(velocity);
+            for (int k = 0; k < pv.Length; k++)
+            {
+                Vector<T> grad = gv[k] + (new Vector<T>(weightDecay) * pv[k]);
+                if (momentum != T.Zero)
+                {
+                    Vector<T> buf = firstStep ? grad : (new Vector<T>(momentum) * vv[k]) + (new Vector<T>(T.One - dampening) * grad);
+                    vv[k] = buf;
+                    grad = nesterov ? grad + (new Vector<T>(momentum) * buf) : buf;
+                }
+                pv[k] -= new Vector<T>(lr) * grad;
+            }
+            i = pv.Length * Vector<T>.Count;
+        }
+        for (; i < p.Length; i++)
         {
             T grad = g[i] + (weightDecay * p[i]);
             if (momentum != T.Zero)
@@ -36,22 +63,36 @@ internal static class OptimizerSteps
     {
         T correction1 = T.One - T.Pow(beta1, T.CreateTruncating(step));
         T correction2 = T.One - T.Pow(beta2, T.CreateTruncating(step));
-        for (int i = 0; i < p.Length; i++)
+        T shrink = decoupled ? T.One - (lr * weightDecay) : T.One;
+        T l2 = decoupled ? T.Zero : weightDecay;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            T grad = g[i];
-            if (decoupled)
+            Span<Vector<T>> pv = MemoryMarshal.Cast<T, Vector<T>>(p);
+            ReadOnlySpan<Vector<T>> gv = MemoryMarshal.Cast<T, Vector<T>>(g);
+            Span<Vector<T>> mv = MemoryMarshal.Cast<T, Vector<T>>(m);
+            Span<Vector<T>> vv = MemoryMarshal.Cast<T, Vector<T>>(v);
+            for (int k = 0; k < pv.Length; k++)
             {
-                p[i] *= T.One - (lr * weightDecay);
+                Vector<T> grad = gv[k] + (new Vector<T>(l2) * pv[k]);
+                Vector<T> w = pv[k] * new Vector<T>(shrink);
+                mv[k] = (new Vector<T>(beta1) * mv[k]) + (new Vector<T>(T.One - beta1) * grad);
+                vv[k] = (new Vector<T>(beta2) * vv[k]) + (new Vector<T>(T.One - beta2) * grad * grad);
+                Vector<T> mHat = mv[k] / new Vector<T>(correction1);
+                Vector<T> vHat = vv[k] / new Vector<T>(correction2);
+                pv[k] = w - (new Vector<T>(lr) * mHat / (Vector.SquareRoot(vHat) + new Vector<T>(epsilon)));
             }
-            else
-            {
-                grad += weightDecay * p[i];
-            }
+            i = pv.Length * Vector<T>.Count;
+        }
+        for (; i < p.Length; i++)
+        {
+            T grad = g[i] + (l2 * p[i]);
+            T w = p[i] * shrink;
             m[i] = (beta1 * m[i]) + ((T.One - beta1) * grad);
             v[i] = (beta2 * v[i]) + ((T.One - beta2) * grad * grad);
             T mHat = m[i] / correction1;
             T vHat = v[i] / correction2;
-            p[i] -= lr * mHat / (T.Sqrt(vHat) + epsilon);
+            p[i] = w - (lr * mHat / (T.Sqrt(vHat) + epsilon));
         }
     }
 }

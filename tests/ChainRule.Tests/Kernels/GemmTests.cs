@@ -1,61 +1,176 @@
+// Gemm.Multiply against GemmReference (the naive loop) over awkward sizes, every transpose, accumulate,
+// padded leading dimensions, float and double, every micro-kernel and 1, 2 and 3 threads.
+// Tolerance per element: 4 (k + 1) eps (sum_p |a_ip b_pj| + |c_ij|), the usual forward error bound.
+using System.Numerics;
 using ChainRule.Kernels;
 
 namespace ChainRule.Tests.Kernels;
 
-// GEMM against its naive reference, over sizes that hit block and vector edges and every transpose.
 public class GemmTests
 {
-    public static TheoryData<int, int, int, bool, bool> Cases()
+    private static readonly int[] s_sizes = [1, 2, 7, 8, 15, 16, 17, 33, 63, 64, 65, 127, 129, 257];
+
+    private static readonly GemmKernel[] s_kernels = [GemmKernel.Vector512, GemmKernel.Vector256, GemmKernel.Scalar];
+
+    private static readonly int[] s_threads = [1, 2, 3];
+
+    // Each size appears in each of m, n, k twice, next to different partners (two cyclic shifts of the list),
+    // plus the MLP shapes of MISSION's training step, which are run by the timing driver too.
+    public static TheoryData<int, int, int> Shapes()
     {
-        var data = new TheoryData<int, int, int, bool, bool>();
-        int[][] sizes = [[1, 1, 1], [2, 7, 3], [7, 17, 8], [16, 15, 17], [33, 65, 31], [64, 257, 63], [129, 33, 127]];
-        foreach (int[] s in sizes)
+        var data = new TheoryData<int, int, int>();
+        int count = s_sizes.Length;
+        for (int i = 0; i < count; i++)
         {
-            foreach (bool transA in new[] { false, true })
-            {
-                foreach (bool transB in new[] { false, true })
-                {
-                    data.Add(s[0], s[1], s[2], transA, transB);
-                }
-            }
+            data.Add(s_sizes[i], s_sizes[(i + 1) % count], s_sizes[(i + 2) % count]);
+            data.Add(s_sizes[i], s_sizes[(i + 5) % count], s_sizes[(i + 9) % count]);
         }
+
         return data;
     }
 
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public void Matches_reference(int m, int n, int k, bool transA, bool transB)
+    public static TheoryData<int, int, int, bool, bool> MlpShapes() => new()
     {
-        var g = new Generator((ulong)((m * 1000) + (n * 10) + k));
-        int lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 1, ldc = n + 2;
-        float[] a = RandomArray((transA ? k : m) * lda, g), b = RandomArray((transB ? n : k) * ldb, g);
-        float[] c = RandomArray(m * ldc, g), expected = (float[])c.Clone();
-        foreach (bool accumulate in new[] { true, false })
+        { 64, 256, 784, false, false },
+        { 784, 256, 64, true, false },
+        { 64, 784, 256, false, true },
+        { 256, 256, 784, false, false },
+        { 784, 256, 256, true, false },
+        { 256, 784, 256, false, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Float_MatchesReference_ForEveryTransposeKernelAndThreadCount(int m, int n, int k) =>
+        CheckAllVariants<float>(m, n, k, seed: (m * 1000) + (n * 10) + k);
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Double_MatchesReference_ForEveryTransposeKernelAndThreadCount(int m, int n, int k) =>
+        CheckAllVariants<double>(m, n, k, seed: (m * 1000) + (n * 10) + k + 1);
+
+    [Theory]
+    [MemberData(nameof(MlpShapes))]
+    public void MlpShapes_MatchReference_WithTheDefaultKernelAndTwoThreads(int m, int n, int k, bool transA, bool transB)
+    {
+        var random = new Random(20230828);
+        var problem = new GemmProblem<float>(m, n, k, transA, transB, padding: 0, random);
+        float[] expected = problem.Reference(accumulate: false);
+        float[] actual = problem.Run(accumulate: false, GemmKernel.Auto, threads: 2);
+        problem.AssertClose(expected, actual, accumulate: false, "auto kernel, 2 threads");
+    }
+
+    [Fact]
+    public void Results_AreBitIdentical_ForEveryThreadCountAndKernel_AcrossManyBlocks()
+    {
+        // k = 600 gives three KC blocks, m = 300 two MC blocks, n = 2100 two NC blocks.
+        var random = new Random(7);
+        var problem = new GemmProblem<float>(300, 2100, 600, transA: false, transB: true, padding: 1, random);
+        float[] first = problem.Run(accumulate: true, GemmKernel.Vector512, threads: 1);
+        problem.AssertClose(problem.Reference(accumulate: true), first, accumulate: true, "Vector512, 1 thread");
+        foreach ((GemmKernel kernel, int threads) in new[] { (GemmKernel.Vector512, 2), (GemmKernel.Vector512, 5), (GemmKernel.Vector256, 2), (GemmKernel.Scalar, 1) })
         {
-            GemmReference.Multiply<float>(a, lda, transA, b, ldb, transB, m, n, k, accumulate, expected, ldc);
-            Gemm.Multiply<float>(a, lda, transA, b, ldb, transB, m, n, k, accumulate, c, ldc);
-            float tolerance = 4 * k * 1.2e-7f * 4; // k products of magnitude < 2 each
-            for (int i = 0; i < m; i++)
-            {
-                for (int j = 0; j < n; j++)
-                {
-                    float diff = Math.Abs(expected[(i * ldc) + j] - c[(i * ldc) + j]);
-                    Assert.True(diff <= tolerance, $"C[{i},{j}]: expected {expected[(i * ldc) + j]}, got {c[(i * ldc) + j]} (m={m} n={n} k={k})");
-                }
-            }
+            Assert.Equal(first, problem.Run(accumulate: true, kernel, threads));
         }
     }
 
     [Fact]
-    public void Double_precision_matches_reference()
+    public void PublicEntryPoint_UsesParallelismMaxDegree_AndMatchesInternalResult()
     {
-        var g = new Generator(5);
-        double[] a = RandomArray(37 * 29, g).Select(v => (double)v).ToArray(), b = RandomArray(29 * 41, g).Select(v => (double)v).ToArray();
-        double[] c = new double[37 * 41], expected = new double[37 * 41];
-        GemmReference.Multiply<double>(a, 29, false, b, 41, false, 37, 41, 29, false, expected, 41);
-        Gemm.Multiply<double>(a, 29, false, b, 41, false, 37, 41, 29, false, c, 41);
-        Assert.Equal(expected, c, new Tolerance(1e-12));
+        var random = new Random(3);
+        var problem = new GemmProblem<double>(130, 90, 300, transA: true, transB: false, padding: 2, random);
+        double[] expected = problem.Run(accumulate: false, GemmKernel.Auto, threads: 1);
+        double[] c = problem.FreshC();
+        Gemm.Multiply<double>(problem.A, problem.Lda, true, problem.B, problem.Ldb, false, 130, 90, 300, false, c, problem.Ldc);
+        Assert.Equal(expected, c);
     }
 
-    private static float[] RandomArray(int length, Generator g) => Enumerable.Range(0, length).Select(_ => (float)((g.NextDouble() * 2) - 1)).ToArray();
+    [Fact]
+    public void ZeroK_ClearsC_OrLeavesItWhenAccumulating()
+    {
+        float[] c = [1, 2, 3, 4, 5, 6];
+        Gemm.Multiply<float>([], 0, false, [], 3, false, 2, 3, 0, true, c, 3);
+        Assert.Equal([1f, 2, 3, 4, 5, 6], c);
+        Gemm.Multiply<float>([], 0, false, [], 3, false, 2, 3, 0, false, c, 3);
+        Assert.Equal(new float[6], c);
+    }
+
+    [Fact]
+    public void EmptyOutput_IsANoOp()
+    {
+        Gemm.Multiply<float>([], 4, false, new float[20], 5, false, 0, 5, 4, false, [], 5);
+        Gemm.Multiply<double>(new double[8], 4, false, [], 0, false, 2, 0, 4, false, [], 0);
+    }
+
+    [Fact]
+    public void TooShortA_Throws_NamingTheSizes()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(new float[11], 4, false, new float[20], 5, false, 3, 5, 4, false, new float[15], 5));
+        Assert.Equal("a", e.ParamName);
+        Assert.Contains("length 11", e.Message, StringComparison.Ordinal);
+        Assert.Contains("needs 12", e.Message, StringComparison.Ordinal);
+        Assert.Contains("m = 3, n = 5, k = 4", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TooShortTransposedB_Throws_NamingTheSizes()
+    {
+        // op(B) is 4 x 5 stored as B (5 x 4) with ldb 6: needs 4 * 6 + 4 = 28 elements.
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(new float[12], 4, false, new float[27], 6, true, 3, 5, 4, false, new float[15], 5));
+        Assert.Equal("b", e.ParamName);
+        Assert.Contains("length 27", e.Message, StringComparison.Ordinal);
+        Assert.Contains("needs 28", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TooShortC_Throws_NamingTheSizes()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply<double>(new double[12], 4, false, new double[20], 5, false, 3, 5, 4, false, new double[14], 5));
+        Assert.Equal("c", e.ParamName);
+        Assert.Contains("3 x 5", e.Message, StringComparison.Ordinal);
+        Assert.Contains("length 14", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LeadingDimensionSmallerThanRow_Throws()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(new float[100], 3, false, new float[20], 5, false, 3, 5, 4, false, new float[15], 5));
+        Assert.Equal("a", e.ParamName);
+        Assert.Contains("Leading dimension of a is 3", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NegativeSize_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply<float>([], 1, false, [], 1, false, -1, 1, 1, false, [], 1));
+
+    // For both accumulate settings and all four transposes: every kernel and thread count must be within
+    // the tolerance of the reference, and all of them must agree bit for bit (the determinism promise).
+    private static void CheckAllVariants<T>(int m, int n, int k, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new Random(seed);
+        foreach (bool transA in new[] { false, true })
+        {
+            foreach (bool transB in new[] { false, true })
+            {
+                var problem = new GemmProblem<T>(m, n, k, transA, transB, padding: (m + n + k) % 3, random);
+                foreach (bool accumulate in new[] { false, true })
+                {
+                    T[] expected = problem.Reference(accumulate);
+                    T[]? first = null;
+                    foreach (GemmKernel kernel in s_kernels)
+                    {
+                        foreach (int threads in s_threads)
+                        {
+                            T[] actual = problem.Run(accumulate, kernel, threads);
+                            string what = $"m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate} {kernel} threads={threads}";
+                            problem.AssertClose(expected, actual, accumulate, what);
+                            first ??= actual;
+                            Assert.True(first.AsSpan().SequenceEqual(actual), $"not bit-identical to the first variant: {what}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
