@@ -34,6 +34,9 @@ public static partial class Autograd
     /// </summary>
     public static Scope DetectAnomaly() => new(Switch.DetectAnomaly, true);
 
+    // Until disposed, Function.Apply marks what it computes as the engine's temporaries (Variable.Recyclable).
+    internal static Scope EngineBackward() => new(Switch.EngineBackward, true);
+
     // Until disposed, every Function whose inputs carry a Tangent gives its output one (Variable.Tangent).
     internal static Scope ForwardMode(bool enabled = true) => new(Switch.ForwardMode, enabled);
 
@@ -75,6 +78,7 @@ public static partial class Autograd
         GradDisabled = 1,
         DetectAnomaly = 2,
         ForwardMode = 4,
+        EngineBackward = 8, // Backprop is running a backward pass that records nothing: results are temporaries
     }
 
     /// <summary>Restores the previous value of one per-thread switch when disposed.</summary>

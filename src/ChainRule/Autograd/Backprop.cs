@@ -8,7 +8,11 @@ namespace ChainRule;
 // Two rules live here and nowhere else:
 //   - a gx is summed down to its input's shape (a broadcast in forward is a sum in backward) and
 //     cast to its input's type;
-//   - gradients accumulate, never overwrite: x.Grad = x.Grad + gx (MISSION 1.1, a variable used twice).
+//   - gradients accumulate, never overwrite: x.Grad = x.Grad + gx (MISSION 1.1, a variable used twice);
+//   - a gradient buffer goes back to the TensorPool (Recycle) only when this engine computed it without
+//     recording a graph, exactly one Variable held it (Adoptions == 1), no other gradient views its memory,
+//     and user code never read it (Variable.Grad's getter clears Recyclable). Adoptions never decrease,
+//     so a buffer that two Variables ever shared is never reused.
 // Backward runs under NoGrad unless createGraph, so gradients are plain values or, with createGraph,
 // differentiable Variables.
 internal static class Backprop
@@ -31,6 +35,7 @@ internal static class Backprop
         {
             List<Function> order = TopologicalOrder(outputs);
             using Autograd.Scope mode = createGraph ? Autograd.EnableGrad() : Autograd.NoGrad();
+            using Autograd.Scope temporaries = createGraph ? default : Autograd.EngineBackward();
             for (int i = 0; i < outputs.Length; i++)
             {
                 Accumulate(outputs[i], Seed(outputs[i], seeds[i]), functional, pending);
@@ -46,11 +51,11 @@ internal static class Backprop
                 }
                 if (gy is not null && y.RetainsGrad && !functional)
                 {
-                    y.Grad = y.Grad is null ? gy : y.Grad + gy;
+                    y.GradValue = Adopt(y.GradValue, gy);
                 }
                 if (gy is not null)
                 {
-                    SendGradients(f, gy, functional, pending);
+                    SendGradients(f, gy, y.IsGradTarget, functional, pending);
                 }
                 if (!retainGraph)
                 {
@@ -65,6 +70,7 @@ internal static class Backprop
             for (int i = 0; i < grads.Length; i++)
             {
                 grads[i] = targets[i].PendingGrad ?? new Variable(Tensor.ZerosLike(targets[i].Data), requiresGrad: false);
+                grads[i].Recyclable = false; // the caller's now
             }
             return grads;
         }
@@ -81,9 +87,27 @@ internal static class Backprop
         }
     }
 
-    private static void SendGradients(Function f, Variable gy, bool functional, List<Variable> pending)
+    private static void SendGradients(Function f, Variable gy, bool keepGy, bool functional, List<Variable> pending)
     {
         Variable?[] gxs = Autograd.IsAnomalyDetectionEnabled ? BackwardCheckingAnomalies(f, gy) : f.Backward(gy);
+        SendEach(f, gxs, functional, pending);
+
+        // gy is dead now, and so is any gx that no Variable adopted (it was summed into another gradient).
+        if (!keepGy && !SharesMemory(gy, gxs))
+        {
+            Recycle(gy, adoptions: 1);
+        }
+        foreach (Variable? gx in gxs)
+        {
+            if (gx is not null && gx != gy && !SharesMemory(gx, gxs))
+            {
+                Recycle(gx, adoptions: 0);
+            }
+        }
+    }
+
+    private static void SendEach(Function f, Variable?[] gxs, bool functional, List<Variable> pending)
+    {
         ReadOnlySpan<Variable> inputs = f.Inputs;
         for (int j = 0; j < inputs.Length; j++)
         {
@@ -131,19 +155,53 @@ internal static class Backprop
         {
             if (x.RequiresGrad)
             {
-                x.Grad = x.Grad is null ? gx : x.Grad + gx;
+                x.GradValue = Adopt(x.GradValue, gx);
             }
             return;
         }
         if (x.PendingGrad is null)
         {
             pending.Add(x);
-            x.PendingGrad = gx;
         }
-        else
+        x.PendingGrad = Adopt(x.PendingGrad, gx);
+    }
+
+    // The new value of a gradient field holding `held` when gx arrives: gx itself (adopted) or the sum.
+    private static Variable Adopt(Variable? held, Variable gx)
+    {
+        if (held is null)
         {
-            x.PendingGrad += gx;
+            gx.Adoptions++;
+            return gx;
         }
+        Variable sum = held + gx;
+        sum.Adoptions++;
+        Recycle(held, adoptions: 1);
+        return sum;
+    }
+
+    /// <summary>Gives v's buffer back to the TensorPool if the rule at the top of this file allows it.</summary>
+    internal static void Recycle(Variable? v, int adoptions)
+    {
+        if (v is { Recyclable: true } && v.Adoptions == adoptions && v.Data.OwnsBuffer)
+        {
+            v.Recyclable = false;
+            TensorPool.Return(v.Data.Buffer, v.DType);
+        }
+    }
+
+    // Whether another gradient of this step sees v's memory (the same Variable twice, or a view of it).
+    private static bool SharesMemory(Variable v, Variable?[] gxs)
+    {
+        int seen = 0;
+        foreach (Variable? gx in gxs)
+        {
+            if (gx is not null && ReferenceEquals(gx.Data.Buffer, v.Data.Buffer))
+            {
+                seen++;
+            }
+        }
+        return seen > (Array.IndexOf(gxs, v) >= 0 ? 1 : 0);
     }
 
     private static Variable Seed(Variable output, Variable? seed)

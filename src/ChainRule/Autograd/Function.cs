@@ -63,6 +63,7 @@ public abstract class Function
 
         Tensor y = Forward(x);
         var output = new Variable(y, requiresGrad: record);
+        output.Recyclable = (switches & (Autograd.Switch.EngineBackward | Autograd.Switch.ForwardMode)) == Autograd.Switch.EngineBackward;
         Output = output;
         if (record)
         {

@@ -25,7 +25,28 @@ public partial class Variable
     public Tensor Data { get; set; }
 
     /// <summary>dL/d(this) after Backward; null before. A Variable, so it can be differentiated again.</summary>
-    public Variable? Grad { get; set; }
+    /// <remarks>A gradient read here is the caller's to keep: the engine never recycles its memory.</remarks>
+    public Variable? Grad
+    {
+        get
+        {
+            if (_grad is not null)
+            {
+                _grad.Recyclable = false;
+            }
+            return _grad;
+        }
+        set => _grad = value;
+    }
+
+    private Variable? _grad;
+
+    /// <summary>The gradient as the library reads it (optimizers, the engine): reading it does not opt it out of recycling.</summary>
+    internal Variable? GradValue
+    {
+        get => _grad;
+        set => _grad = value;
+    }
 
     /// <summary>The Function whose output this is; null for a leaf or a Variable computed without a graph.</summary>
     public Function? Creator { get; internal set; }
@@ -55,6 +76,12 @@ public partial class Variable
 
     internal bool IsGradTarget { get; set; }
 
+    // The buffer-reuse rule (see Backprop and TensorPool): a gradient the engine computed without recording a graph
+    // is Recyclable until user code reads it; Adoptions counts the Variables that hold it as their gradient.
+    internal bool Recyclable { get; set; }
+
+    internal int Adoptions { get; set; }
+
     /// <summary>
     /// Backpropagates from this Variable: fills <see cref="Grad"/> of every leaf that requires a gradient.
     /// </summary>
@@ -67,8 +94,12 @@ public partial class Variable
     /// <summary>The same data as a new leaf with no history and no gradient requirement.</summary>
     public Variable Detach() => new(Data, requiresGrad: false, Name);
 
-    /// <summary>Forgets the accumulated gradient.</summary>
-    public void ClearGrad() => Grad = null;
+    /// <summary>Forgets the accumulated gradient (its memory goes back to the pool if no one else can see it).</summary>
+    public void ClearGrad()
+    {
+        Backprop.Recycle(_grad, adoptions: 1);
+        _grad = null;
+    }
 
     /// <summary>Makes a non-leaf Variable keep its gradient in <see cref="Grad"/> after Backward.</summary>
     public void RetainGrad() => RetainsGrad = true;

@@ -44,7 +44,7 @@ public class Adam : Optimizer
         Parameter p = Parameters[i];
         Tensor m = StateLike(ref _m[i], p), v = StateLike(ref _v[i], p);
         int step = ++_steps[i]; // per parameter: a parameter without a gradient in some step keeps its own count
-        Tensor grad = p.Grad!.Data.To(p.DType).Contiguous();
+        Tensor grad = p.GradValue!.Data.To(p.DType).Contiguous();
         if (p.DType == DType.Float32)
         {
             OptimizerSteps.Adam(p.Data.AsSpan<float>(), grad.AsSpan<float>(), m.AsSpan<float>(), v.AsSpan<float>(),

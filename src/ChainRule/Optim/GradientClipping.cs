@@ -13,11 +13,11 @@ public static class GradientClipping
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxNorm);
-        Parameter[] withGrad = parameters.Where(p => p.Grad is not null).ToArray();
+        Parameter[] withGrad = parameters.Where(p => p.GradValue is not null).ToArray();
         double sumOfSquares = 0;
         foreach (Parameter p in withGrad)
         {
-            Tensor g = p.Grad!.Data.Contiguous();
+            Tensor g = p.GradValue!.Data.Contiguous();
             sumOfSquares += g.DType == DType.Float32 ? TensorPrimitives.SumOfSquares(g.AsSpan<float>()) : TensorPrimitives.SumOfSquares<double>(g.AsSpan<double>());
         }
         double total = Math.Sqrt(sumOfSquares);
@@ -28,7 +28,7 @@ public static class GradientClipping
             double scale = maxNorm / (total + 1e-6);
             foreach (Parameter p in withGrad)
             {
-                p.Grad = new Variable(p.Grad!.Data * scale, requiresGrad: false);
+                p.GradValue = new Variable(p.GradValue!.Data * scale, requiresGrad: false);
             }
         }
         return total;

@@ -39,7 +39,7 @@ public abstract class Optimizer
         StepCount++;
         for (int i = 0; i < Parameters.Count; i++)
         {
-            if (Parameters[i].Grad is not null)
+            if (Parameters[i].GradValue is not null)
             {
                 UpdateOne(i);
             }

@@ -35,7 +35,7 @@ public sealed class Sgd : Optimizer
         Parameter p = Parameters[i];
         bool firstStep = _velocity[i] is null;
         Tensor velocity = StateLike(ref _velocity[i], p);
-        Tensor grad = p.Grad!.Data.To(p.DType).Contiguous();
+        Tensor grad = p.GradValue!.Data.To(p.DType).Contiguous();
         if (p.DType == DType.Float32)
         {
             OptimizerSteps.Sgd(p.Data.AsSpan<float>(), grad.AsSpan<float>(), velocity.AsSpan<float>(),

@@ -18,12 +18,13 @@ public sealed partial class Tensor
 
     /// <summary>A new zero-filled contiguous tensor.</summary>
     public Tensor(Shape shape, DType dtype = DType.Float32)
-        : this(Allocate(shape.Size, dtype), 0, shape, shape.ContiguousStrides(), dtype)
+        : this(Allocate(shape.Size, dtype), 0, shape, shape.ContiguousStrides(), dtype, ownsBuffer: true)
     {
     }
 
-    internal Tensor(Array buffer, int offset, Shape shape, int[] strides, DType dtype)
+    internal Tensor(Array buffer, int offset, Shape shape, int[] strides, DType dtype, bool ownsBuffer = false)
     {
+        OwnsBuffer = ownsBuffer;
         _buffer = buffer;
         _strides = strides;
         Offset = offset;
@@ -47,6 +48,9 @@ public sealed partial class Tensor
     internal int Offset { get; }
 
     internal Array Buffer => _buffer;
+
+    /// <summary>True when this tensor allocated its buffer and covers all of it (not a view): it may go back to the TensorPool.</summary>
+    internal bool OwnsBuffer { get; }
 
     /// <summary>True when the elements lie in row-major order with no gaps, so one span covers them.</summary>
     public bool IsContiguous
@@ -195,8 +199,9 @@ public sealed partial class Tensor
     internal static Tensor Uninitialized(Shape shape, DType dtype)
     {
         int size = shape.Size;
-        Array buffer = dtype == DType.Float32 ? GC.AllocateUninitializedArray<float>(size) : GC.AllocateUninitializedArray<double>(size);
-        return new Tensor(buffer, 0, shape, shape.ContiguousStrides(), dtype);
+        Array buffer = TensorPool.Rent(size, dtype)
+            ?? (dtype == DType.Float32 ? GC.AllocateUninitializedArray<float>(size) : GC.AllocateUninitializedArray<double>(size));
+        return new Tensor(buffer, 0, shape, shape.ContiguousStrides(), dtype, ownsBuffer: true);
     }
 
     private static Tensor Copy(Tensor x)
