@@ -19,7 +19,7 @@ public static class TrainCommand
     public static Command Create(ConsoleUi ui)
     {
         var data = new Option<string>("--data") { Description = "digits (built in), fashion, a directory of MNIST-format files, or a .csv file", DefaultValueFactory = _ => DataSources.Default };
-        var hidden = new Option<string>("--hidden") { Description = "hidden layer sizes, comma-separated ('' for none)", DefaultValueFactory = _ => "512,256" };
+        var hidden = new Option<string>("--hidden") { Description = "hidden layer sizes, comma-separated ('' for none)", DefaultValueFactory = _ => "1024,512" };
         var activation = new Option<string>("--activation") { Description = "hidden activation: " + string.Join(", ", Mlp.Activations), DefaultValueFactory = _ => "relu" };
         var outputActivation = new Option<string>("--output-activation") { Description = "none, sigmoid or softmax; default: none for cross-entropy, sigmoid for squared-error losses (the notes' network)" };
         var loss = new Option<string>("--loss") { Description = "cross-entropy, mse, or half-sse (the notes' 1/2 sum (x - y)^2)", DefaultValueFactory = _ => "cross-entropy" };
@@ -33,7 +33,7 @@ public static class TrainCommand
         var labelSmoothing = new Option<double>("--label-smoothing") { Description = "label smoothing for cross-entropy", DefaultValueFactory = _ => 0.1 };
         var clipNorm = new Option<double?>("--clip-norm") { Description = "clip gradients to this global L2 norm" };
         var batchSize = new Option<int>("--batch-size") { Description = "examples per step", DefaultValueFactory = _ => 64 };
-        var epochs = new Option<int>("--epochs") { Description = "passes over the training set", DefaultValueFactory = _ => 20 };
+        var epochs = new Option<int>("--epochs") { Description = "passes over the training set", DefaultValueFactory = _ => 30 };
         var seed = new Option<ulong>("--seed") { Description = "seed for initial weights, shuffling, dropout and CSV splits", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "threads for the kernels", DefaultValueFactory = _ => Environment.ProcessorCount };
         var testFraction = new Option<double>("--test-fraction") { Description = "for a .csv file: the fraction held out for testing", DefaultValueFactory = _ => 0.2 };
