@@ -35,9 +35,13 @@ internal static partial class Gemm
     /// <summary>Columns of one packed B block: 384 x 2048 floats is 3 MiB, in the shared L3.</summary>
     private const int NC = 2048;
 
-    /// <summary>Below this many multiply-adds (m n k) one thread is faster than waking another
-    /// (measured crossover: about 112^3; at 128^3 two threads are 30% faster).</summary>
-    private const long ParallelThreshold = 1_500_000;
+    /// <summary>
+    /// Below this many multiply-adds (m n k) one thread is used. Alone, two threads win from about 112^3; inside a
+    /// training step they win only from about 20M multiply-adds: measured on the 784-256-10 batch-64 MLP, whose
+    /// 12.8M-multiply-add products ran 15-20% faster end to end on one thread (waking the second thread and
+    /// sharing the output between caches costs more than the second core gains there).
+    /// </summary>
+    private const long ParallelThreshold = 20_000_000;
 
     /// <summary>C = (accumulate ? C : 0) + op(A) op(B) on up to Parallelism.MaxDegree threads.</summary>
     /// <exception cref="ArgumentException">A span is shorter than its sizes and leading dimension need,
