@@ -7,6 +7,8 @@ namespace ChainRule.Bench.Harness;
 /// </summary>
 public static class Interleaved
 {
+    private const int SettleMilliseconds = 300;
+
     /// <param name="samplers">Contestant name to a function that takes one sample.</param>
     /// <param name="waitIdleSeconds">Before each sample, wait up to this long for other processes to go quiet.</param>
     public static Dictionary<string, Samples> Run(IReadOnlyList<(string Name, Func<double> Sample)> samplers, int repetitions, double waitIdleSeconds)
@@ -21,6 +23,10 @@ public static class Interleaved
                 // the previous contestant is not charged to this one.
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
+                // NOTE: and let the previous contestant's worker threads go to sleep first. libtorch's OpenMP
+                // workers spin for up to 200 ms after each parallel region (KMP_BLOCKTIME), .NET's thread pool
+                // for a shorter while; a sample started sooner shares its cores with them.
+                Thread.Sleep(SettleMilliseconds);
                 BackgroundLoad.WaitForIdle(waitIdleSeconds);
                 var load = new BackgroundLoad();
                 values[name].Add(sample());
