@@ -11,10 +11,13 @@ namespace ChainRule.Kernels;
 // (TensorPrimitives or a VectorLoop), with the span-scalar overload when an input's row is
 // broadcast (stride 0). No per-element index arithmetic, no per-element virtual calls.
 
-/// <summary>y = f(x) over a contiguous row.</summary>
+/// <summary>y = f(x) over a contiguous row, and on one value (the fast path for 0-d tensors).</summary>
 internal interface IUnaryOp
 {
     static abstract void Invoke<T>(ReadOnlySpan<T> x, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    static abstract T Invoke<T>(T x)
         where T : unmanaged, IFloatingPointIeee754<T>;
 }
 
@@ -28,6 +31,9 @@ internal interface IBinaryOp
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     static abstract void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    static abstract T Invoke<T>(T x, T y)
         where T : unmanaged, IFloatingPointIeee754<T>;
 }
 

@@ -12,6 +12,7 @@ namespace ChainRule.Kernels;
 /// <summary>x + y</summary>
 internal readonly struct AddOp : IBinaryOp
 {
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x + y;
     public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Add(x, y, d);
     public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Add(x, y, d);
     public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Add(y, x, d);
@@ -20,6 +21,7 @@ internal readonly struct AddOp : IBinaryOp
 /// <summary>x - y</summary>
 internal readonly struct SubtractOp : IBinaryOp
 {
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x - y;
     public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Subtract(x, y, d);
     public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Subtract(x, y, d);
     public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Subtract(x, y, d);
@@ -28,6 +30,7 @@ internal readonly struct SubtractOp : IBinaryOp
 /// <summary>x * y</summary>
 internal readonly struct MultiplyOp : IBinaryOp
 {
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x * y;
     public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Multiply(x, y, d);
     public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Multiply(x, y, d);
     public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Multiply(y, x, d);
@@ -36,6 +39,7 @@ internal readonly struct MultiplyOp : IBinaryOp
 /// <summary>x / y</summary>
 internal readonly struct DivideOp : IBinaryOp
 {
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x / y;
     public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Divide(x, y, d);
     public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Divide(x, y, d);
     public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Divide(x, y, d);
@@ -44,6 +48,7 @@ internal readonly struct DivideOp : IBinaryOp
 /// <summary>x ^ y</summary>
 internal readonly struct PowOp : IBinaryOp
 {
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => T.Pow(x, y);
     public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Pow(x, y, d);
     public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Pow(x, y, d);
     public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Pow(x, y, d);
@@ -52,6 +57,7 @@ internal readonly struct PowOp : IBinaryOp
 /// <summary>max(x, y), NaN if either is NaN</summary>
 internal readonly struct MaximumOp : IBinaryOp
 {
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => T.Max(x, y);
     public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Max(x, y, d);
     public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Max(x, y, d);
     public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Max(y, x, d);
@@ -60,6 +66,7 @@ internal readonly struct MaximumOp : IBinaryOp
 /// <summary>min(x, y), NaN if either is NaN</summary>
 internal readonly struct MinimumOp : IBinaryOp
 {
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => T.Min(x, y);
     public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Min(x, y, d);
     public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Min(x, y, d);
     public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Min(y, x, d);
@@ -70,60 +77,70 @@ internal readonly struct MinimumOp : IBinaryOp
 /// <summary>-x</summary>
 internal readonly struct NegateOp : IUnaryOp
 {
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => -x;
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Negate(x, d);
 }
 
 /// <summary>e^x</summary>
 internal readonly struct ExpOp : IUnaryOp
 {
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Exp(x);
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Exp(x, d);
 }
 
 /// <summary>ln x</summary>
 internal readonly struct LogOp : IUnaryOp
 {
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Log(x);
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Log(x, d);
 }
 
 /// <summary>sqrt x</summary>
 internal readonly struct SqrtOp : IUnaryOp
 {
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Sqrt(x);
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sqrt(x, d);
 }
 
 /// <summary>|x|</summary>
 internal readonly struct AbsOp : IUnaryOp
 {
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Abs(x);
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Abs(x, d);
 }
 
 /// <summary>sin x</summary>
 internal readonly struct SinOp : IUnaryOp
 {
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Sin(x);
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sin(x, d);
 }
 
 /// <summary>cos x</summary>
 internal readonly struct CosOp : IUnaryOp
 {
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Cos(x);
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Cos(x, d);
 }
 
 /// <summary>tanh x</summary>
 internal readonly struct TanhOp : IUnaryOp
 {
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Tanh(x);
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Tanh(x, d);
 }
 
 /// <summary>1 / (1 + e^-x)</summary>
 internal readonly struct SigmoidOp : IUnaryOp
 {
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-x));
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sigmoid(x, d);
 }
 
 /// <summary>max(x, 0); NaN stays NaN</summary>
 internal readonly struct ReluOp : IUnaryOp
 {
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Max(x, T.Zero);
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Max(x, T.Zero, d);
 }
 
@@ -237,11 +254,14 @@ internal readonly struct ReluGradOp : IScalarBinaryOp
 /// <summary>erf x, the Gauss error function</summary>
 internal readonly struct ErfOp : IUnaryOp
 {
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        T.CreateTruncating(SpecialFunctions.Erf(double.CreateTruncating(x)));
+
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < x.Length; i++)
         {
-            d[i] = T.CreateTruncating(SpecialFunctions.Erf(double.CreateTruncating(x[i])));
+            d[i] = Invoke(x[i]);
         }
     }
 }
@@ -249,12 +269,17 @@ internal readonly struct ErfOp : IUnaryOp
 /// <summary>x * Phi(x) = x/2 * (1 + erf(x / sqrt 2)), the exact GELU (Hendrycks and Gimpel, 2016)</summary>
 internal readonly struct GeluOp : IUnaryOp
 {
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double v = double.CreateTruncating(x);
+        return T.CreateTruncating(0.5 * v * (1.0 + SpecialFunctions.Erf(v * SpecialFunctions.InvSqrt2)));
+    }
+
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < x.Length; i++)
         {
-            double v = double.CreateTruncating(x[i]);
-            d[i] = T.CreateTruncating(0.5 * v * (1.0 + SpecialFunctions.Erf(v * SpecialFunctions.InvSqrt2)));
+            d[i] = Invoke(x[i]);
         }
     }
 }
@@ -262,12 +287,13 @@ internal readonly struct GeluOp : IUnaryOp
 /// <summary>ln(1 + e^x), computed as max(x, 0) + ln(1 + e^-|x|) so large |x| neither overflows nor loses x</summary>
 internal readonly struct SoftplusOp : IUnaryOp
 {
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Max(x, T.Zero) + T.LogP1(T.Exp(-T.Abs(x)));
+
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < x.Length; i++)
         {
-            T v = x[i];
-            d[i] = T.Max(v, T.Zero) + T.LogP1(T.Exp(-T.Abs(v)));
+            d[i] = Invoke(x[i]);
         }
     }
 }

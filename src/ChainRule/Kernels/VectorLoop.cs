@@ -141,6 +141,8 @@ internal readonly struct Vectorized<TOp> : IBinaryOp
 
     public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T> => VectorLoop.Binary<TOp, T>(x, y, destination);
+
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => TOp.Invoke(x, y);
 }
 
 /// <summary>Adapts a scalar+vector unary op to the row interface.</summary>
@@ -149,4 +151,6 @@ internal readonly struct VectorizedUnary<TOp> : IUnaryOp
 {
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T> => VectorLoop.Unary<TOp, T>(x, destination);
+
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => TOp.Invoke(x);
 }
