@@ -7,7 +7,7 @@ namespace ChainRule.Bench.Backends;
 /// <summary>
 /// The MLP of an MlpSpec as a ChainRule program: a Sequential of Linear and Relu, the fused softmax
 /// cross-entropy (mean over the batch) and plain Sgd. Each step gathers its batch rows from one
-/// (count, 784) array into a new tensor, as a DataLoader does.
+/// (count, 784) array into a new tensor, as a DataLoader does (TorchSharp's side: index_select).
 /// </summary>
 public sealed class ChainRuleMlpTrainer : IMlpTrainer
 {
@@ -57,16 +57,17 @@ public sealed class ChainRuleMlpTrainer : IMlpTrainer
         for (int start = 0; start < order.Length; start += _spec.BatchSize)
         {
             int count = Math.Min(_spec.BatchSize, order.Length - start);
-            var x = new float[count * features];
-            var y = new float[count];
+            Tensor x = Tensor.Uninitialized(new Shape(count, features), DType.Float32); // every element written below
+            Tensor y = Tensor.Uninitialized(new Shape(count), DType.Float32);
+            Span<float> xs = x.AsSpan<float>(), ys = y.AsSpan<float>();
             for (int i = 0; i < count; i++)
             {
                 int row = order[start + i];
-                Array.Copy(_images, row * features, x, i * features, features);
-                y[i] = _labels[row];
+                _images.AsSpan(row * features, features).CopyTo(xs.Slice(i * features, features));
+                ys[i] = _labels[row];
             }
             _sgd.ZeroGrad();
-            Variable loss = Losses.SoftmaxCrossEntropy(_model.Forward(Tensor.FromArray(x, [count, features])), Tensor.FromArray(y));
+            Variable loss = Losses.SoftmaxCrossEntropy(_model.Forward(x), y);
             loss.Backward();
             _sgd.Step();
             lossSum += loss.Item() * count;

@@ -112,7 +112,7 @@ public sealed class Dataset
     /// <summary>A new tensor of shape (rows.Length, ...) holding the given rows of <paramref name="source"/> (n, ...).</summary>
     internal static Tensor GatherRows(Tensor source, ReadOnlySpan<int> rows)
     {
-        var result = new Tensor(new Shape([rows.Length, .. source.Shape.Dims[1..]]), source.DType);
+        Tensor result = Tensor.Uninitialized(new Shape([rows.Length, .. source.Shape.Dims[1..]]), source.DType); // every row is copied in
         Tensor x = source.Contiguous();
         if (source.DType == DType.Float32)
         {
