@@ -1,4 +1,4 @@
-namespace ChainRule.Tests.IO;
+namespace ChainRule.Tests;
 
 /// <summary>A fresh directory under the system temp folder, deleted with everything in it on Dispose.</summary>
 internal sealed class TempDirectory : IDisposable
