@@ -17,7 +17,8 @@ public static class Program
     public static int Run(string[] args, TextWriter output, TextWriter error, bool interactive = false)
     {
         var ui = new ConsoleUi(output, interactive);
-        var root = new RootCommand("ChainRule: train, evaluate and explain neural networks built on reverse-mode automatic differentiation.")
+        // NOTE: a plain Command named chainrule, not RootCommand, whose help would show the assembly's name (ChainRule.Cli).
+        var root = new Command("chainrule", "ChainRule: train, evaluate and explain neural networks built on reverse-mode automatic differentiation.")
         {
             TrainCommand.Create(ui),
             EvaluateCommand.Create(ui),
@@ -25,11 +26,13 @@ public static class Program
             ExplainCommand.Create(ui),
             FitCommand.Create(ui),
         };
+        root.Options.Add(new System.CommandLine.Help.HelpOption());
+        root.Options.Add(new VersionOption());
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
             string command = parsed.CommandResult.Command == root ? "chainrule" : $"chainrule {parsed.CommandResult.Command.Name}";
-            error.WriteLine($"chainrule: {parsed.Errors[0].Message} (see '{command} --help')");
+            error.WriteLine($"chainrule: {string.Join(" ", parsed.Errors.Select(e => e.Message).Reverse())} (see '{command} --help')");
             return 2;
         }
         try
