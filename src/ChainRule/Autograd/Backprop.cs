@@ -89,8 +89,9 @@ internal static class Backprop
 
     private static void SendGradients(Function f, Variable gy, bool keepGy, bool functional, List<Variable> pending)
     {
-        Variable?[] gxs = Autograd.IsAnomalyDetectionEnabled ? BackwardCheckingAnomalies(f, gy) : f.Backward(gy);
-        SendEach(f, gxs, functional, pending);
+        bool anomaly = Autograd.IsAnomalyDetectionEnabled; // one thread-static read per Function
+        Variable?[] gxs = anomaly ? BackwardCheckingAnomalies(f, gy) : f.Backward(gy);
+        SendEach(f, gxs, anomaly, functional, pending);
 
         // gy is dead now, and so is any gx that no Variable adopted (it was summed into another gradient).
         if (!keepGy && !SharesMemory(gy, gxs))
@@ -106,7 +107,7 @@ internal static class Backprop
         }
     }
 
-    private static void SendEach(Function f, Variable?[] gxs, bool functional, List<Variable> pending)
+    private static void SendEach(Function f, Variable?[] gxs, bool anomaly, bool functional, List<Variable> pending)
     {
         ReadOnlySpan<Variable> inputs = f.Inputs;
         for (int j = 0; j < inputs.Length; j++)
@@ -125,7 +126,7 @@ internal static class Backprop
             {
                 gx = F.To(gx, x.DType);
             }
-            if (Autograd.IsAnomalyDetectionEnabled && !gx.Data.IsFinite())
+            if (anomaly && !gx.Data.IsFinite())
             {
                 throw new AnomalyException(
                     $"{f.Name} produced NaN or infinity in backward, in the gradient of its input {j} (inputs of shape {f.InputShapes()}), created at {f.CallSite}.");

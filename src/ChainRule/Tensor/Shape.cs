@@ -11,6 +11,7 @@ namespace ChainRule;
 public readonly struct Shape : IEquatable<Shape>
 {
     private readonly int[]? _dims;
+    private readonly int _sizeMinusOne; // cached; minus one so that default(Shape), the scalar shape, has size 1
 
     /// <summary>Creates a shape; every dimension must be zero or more.</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
@@ -24,6 +25,16 @@ public readonly struct Shape : IEquatable<Shape>
             }
         }
         _dims = dims.ToArray();
+        long size = 1;
+        foreach (int d in dims)
+        {
+            size *= d;
+            if (size > int.MaxValue)
+            {
+                throw new ArgumentException($"shape {Format(dims)} has more than {int.MaxValue} elements, the most a ChainRule tensor holds.", nameof(dims));
+            }
+        }
+        _sizeMinusOne = (int)size - 1;
     }
 
     public static Shape Create(ReadOnlySpan<int> dims) => new(dims);
@@ -39,19 +50,7 @@ public readonly struct Shape : IEquatable<Shape>
     public int this[int axis] => Dims[NormalizeAxis(axis, Rank, "shape")];
 
     /// <summary>Number of elements: the product of the dimensions (1 for a scalar).</summary>
-    public int Size
-    {
-        get
-        {
-            long size = 1;
-            foreach (int d in Dims)
-            {
-                size *= d;
-            }
-            return size <= int.MaxValue ? (int)size
-                : throw new ArgumentException($"shape {this} has {size} elements; ChainRule tensors hold at most {int.MaxValue}.");
-        }
-    }
+    public int Size => _sizeMinusOne + 1;
 
     public ReadOnlySpan<int>.Enumerator GetEnumerator() => Dims.GetEnumerator();
 

@@ -195,8 +195,8 @@ public sealed partial class Tensor
     private static Tensor Binary<TOp>(Tensor x, Tensor y, string op) where TOp : IBinaryOp
     {
         DType dtype = DTypes.Promote(x.DType, y.DType);
-        x = x.To(dtype);
-        y = y.To(dtype);
+        x = x.DType == dtype ? x : x.To(dtype);
+        y = y.DType == dtype ? y : y.To(dtype);
         Tensor z = Uninitialized(Shape.Broadcast(x.Shape, y.Shape, op), dtype);
         if (dtype == DType.Float32)
         {

@@ -199,7 +199,7 @@ public sealed partial class Tensor
     internal static Tensor Uninitialized(Shape shape, DType dtype)
     {
         int size = shape.Size;
-        Array buffer = TensorPool.Rent(size, dtype)
+        Array buffer = (size >= TensorPool.MinElements ? TensorPool.Rent(size, dtype) : null)
             ?? (dtype == DType.Float32 ? GC.AllocateUninitializedArray<float>(size) : GC.AllocateUninitializedArray<double>(size));
         return new Tensor(buffer, 0, shape, shape.ContiguousStrides(), dtype, ownsBuffer: true);
     }

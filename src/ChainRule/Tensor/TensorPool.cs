@@ -9,7 +9,7 @@ namespace ChainRule;
 // tensor views, and that user code never read (reading Variable.Grad opts a gradient out for good).
 internal static class TensorPool
 {
-    private const int MinElements = 4096;          // smaller arrays are cheap for the GC
+    public const int MinElements = 4096;           // smaller arrays are cheap for the GC
     private const int MaxPerSize = 8;
     private const long MaxBytes = 512L * 1024 * 1024;
 
