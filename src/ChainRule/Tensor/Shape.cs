@@ -11,7 +11,7 @@ namespace ChainRule;
 public readonly struct Shape : IEquatable<Shape>
 {
     private readonly int[]? _dims;
-    private readonly int _sizeMinusOne; // cached; minus one so that default(Shape), the scalar shape, has size 1
+    private readonly long _sizeMinusOne; // cached; minus one so that default(Shape), the scalar shape, has size 1
 
     /// <summary>Creates a shape; every dimension must be zero or more.</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
@@ -28,13 +28,9 @@ public readonly struct Shape : IEquatable<Shape>
         long size = 1;
         foreach (int d in dims)
         {
-            size *= d;
-            if (size > int.MaxValue)
-            {
-                throw new ArgumentException($"shape {Format(dims)} has more than {int.MaxValue} elements, the most a ChainRule tensor holds.", nameof(dims));
-            }
+            size = d == 0 ? 0 : size <= int.MaxValue ? size * d : size; // past int.MaxValue it stays there: Size reports it
         }
-        _sizeMinusOne = (int)size - 1;
+        _sizeMinusOne = size - 1;
     }
 
     public static Shape Create(ReadOnlySpan<int> dims) => new(dims);
@@ -50,7 +46,8 @@ public readonly struct Shape : IEquatable<Shape>
     public int this[int axis] => Dims[NormalizeAxis(axis, Rank, "shape")];
 
     /// <summary>Number of elements: the product of the dimensions (1 for a scalar).</summary>
-    public int Size => _sizeMinusOne + 1;
+    public int Size => _sizeMinusOne < int.MaxValue ? (int)(_sizeMinusOne + 1)
+        : throw new ArgumentException($"shape {this} has more than {int.MaxValue} elements, the most a ChainRule tensor holds.");
 
     public ReadOnlySpan<int>.Enumerator GetEnumerator() => Dims.GetEnumerator();
 
