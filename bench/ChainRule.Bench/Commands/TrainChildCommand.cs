@@ -45,12 +45,17 @@ public static class TrainChildCommand
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        TimeSpan pausedBefore = GC.GetTotalPauseDuration();
         var clock = Stopwatch.StartNew();
         double meanLoss = trainer.Train(order);
         double epochSeconds = clock.Elapsed.TotalSeconds;
+        int steps = (order.Length + spec.BatchSize - 1) / spec.BatchSize;
+        double bytesPerStep = (double)(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / steps;
+        double gcFraction = (GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds / epochSeconds;
         double accuracy = trainer.Accuracy(data.TestImages, data.TestLabels);
 
-        var result = new TrainingResult(backend.Name, spec.Name, order.Length, epochSeconds, meanLoss, accuracy, PeakRss.Read(), dataRss);
+        var result = new TrainingResult(backend.Name, spec.Name, order.Length, epochSeconds, meanLoss, accuracy, PeakRss.Read(), dataRss, bytesPerStep, gcFraction);
         Console.WriteLine(TrainingChild.ResultPrefix + JsonSerializer.Serialize(result));
         return 0;
     }

@@ -34,6 +34,10 @@ public static class MlpWorkload
             yield return new ResultRow(section, "peak RSS of the training process", "MB", "F0", Better.Lower, Collect(runs, r => r.PeakRssBytes / 1e6),
                 "VmHWM at the child's end: runtime, the harness's float32 copy of the data, and the library");
             yield return new ResultRow(section, "peak RSS growth after loading the data (the library's share)", "MB", "F0", Better.Lower, Collect(runs, r => (r.PeakRssBytes - r.DataRssBytes) / 1e6));
+            yield return new ResultRow(section, "managed bytes allocated per step", "KB", "F0", Better.Lower, Collect(runs, r => r.ManagedBytesPerStep / 1e3),
+                "GC.GetAllocatedBytesForCurrentThread over the timed epoch; TorchSharp's tensors live in native memory, so its figure is its managed wrappers only");
+            yield return new ResultRow(section, "time paused by the .NET GC", "%", "F2", Better.Lower, Collect(runs, r => r.GcPauseFraction * 100),
+                "GC.GetTotalPauseDuration over the timed epoch's wall time");
         }
     }
 

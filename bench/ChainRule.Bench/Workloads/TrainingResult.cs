@@ -6,6 +6,8 @@ namespace ChainRule.Bench.Workloads;
 /// <param name="TestAccuracy">On the 10,000 test images after the epoch.</param>
 /// <param name="PeakRssBytes">VmHWM of the child at its end: runtime, data, library, everything.</param>
 /// <param name="DataRssBytes">VmHWM after loading the data, before the library is first called.</param>
+/// <param name="ManagedBytesPerStep">Managed bytes allocated on the training thread during the timed epoch, per step (GC.GetAllocatedBytesForCurrentThread).</param>
+/// <param name="GcPauseFraction">Time the garbage collector paused the process during the timed epoch, over its wall time (GC.GetTotalPauseDuration).</param>
 public sealed record TrainingResult(
     string Backend,
     string Network,
@@ -14,7 +16,9 @@ public sealed record TrainingResult(
     double MeanLoss,
     double TestAccuracy,
     long PeakRssBytes,
-    long DataRssBytes)
+    long DataRssBytes,
+    double ManagedBytesPerStep,
+    double GcPauseFraction)
 {
     public double SamplesPerSecond => Samples / EpochSeconds;
 }
