@@ -42,7 +42,7 @@ internal sealed class TrainRun(
         };
         string directory = outputDirectory ?? Path.Combine("runs", $"{Path.GetFileNameWithoutExtension(source.TrimEnd('/'))}-{DateTime.Now:yyyyMMdd-HHmmss}");
 
-        ui.WriteLine($"Training {string.Join("-", model.LayerSizes)} {activation} MLP on {train.Name}: {train.Count:N0} train / {test.Count:N0} test examples, " +
+        ui.WriteLine($"Training {string.Join("-", model.LayerSizes)} {activation} MLP on {dataConfig.Name}: {train.Count:N0} train / {test.Count:N0} test examples, " +
             $"{settings.Epochs} epochs, batch {settings.BatchSize}, {settings.Optimizer} lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, {settings.Threads} threads.");
         IReadOnlyList<EpochResult> results = ui.Interactive ? FitWithProgressBars(trainer, train, test) : FitWithLines(trainer, train, test);
 
