@@ -11,6 +11,8 @@ namespace ChainRule.Bench.Micro;
 /// and one SGD update of a 784 x 256 weight. One thread.
 /// </summary>
 [MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkDotNet.Configs.BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
 public class KernelBench
 {
     private ChainRule.Tensor _h = null!, _gy = null!, _logits = null!, _labels = null!;
