@@ -10,9 +10,9 @@ namespace ChainRule;
 //     cast to its input's type;
 //   - gradients accumulate, never overwrite: x.Grad = x.Grad + gx (MISSION 1.1, a variable used twice);
 //   - a gradient buffer goes back to the TensorPool (Recycle) only when this engine computed it without
-//     recording a graph, exactly one Variable held it (Adoptions == 1), no other gradient views its memory,
-//     and user code never read it (Variable.Grad's getter clears Recyclable). Adoptions never decrease,
-//     so a buffer that two Variables ever shared is never reused.
+//     recording a graph into memory of its own (Function.Apply: not an input's), exactly one Variable held it
+//     (Adoptions == 1), no other gradient views its memory, and user code never read it (Variable.Grad's getter
+//     clears Recyclable). Adoptions never decrease, so a buffer that two Variables ever shared is never reused.
 // Backward runs under NoGrad unless createGraph, so gradients are plain values or, with createGraph,
 // differentiable Variables.
 internal static class Backprop
@@ -177,7 +177,10 @@ internal static class Backprop
         }
         Variable sum = held + gx;
         sum.Adoptions++;
-        Recycle(held, adoptions: 1);
+        if (!Autograd.IsGradEnabled)
+        {
+            Recycle(held, adoptions: 1); // with createGraph, the sum's graph keeps `held` as an input
+        }
         return sum;
     }
 

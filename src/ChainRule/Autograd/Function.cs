@@ -63,7 +63,8 @@ public abstract class Function
 
         Tensor y = Forward(x);
         var output = new Variable(y, requiresGrad: record);
-        output.Recyclable = (switches & (Autograd.Switch.EngineBackward | Autograd.Switch.ForwardMode)) == Autograd.Switch.EngineBackward;
+        output.Recyclable = (switches & (Autograd.Switch.EngineBackward | Autograd.Switch.ForwardMode)) == Autograd.Switch.EngineBackward
+            && !SharesInputMemory(y, x);
         Output = output;
         if (record)
         {
@@ -82,6 +83,20 @@ public abstract class Function
     }
 
     protected abstract Tensor Forward(ReadOnlySpan<Tensor> x);
+
+    // NOTE: an output that is (or views) one of its inputs' memory, e.g. a Reshape to the same shape, which returns
+    // its input: recycling it would free the input's buffer too.
+    private static bool SharesInputMemory(Tensor y, ReadOnlySpan<Tensor> x)
+    {
+        foreach (Tensor input in x)
+        {
+            if (ReferenceEquals(input.Buffer, y.Buffer))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     protected internal abstract Variable?[] Backward(Variable gy);
 

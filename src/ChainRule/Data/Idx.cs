@@ -109,30 +109,19 @@ public static class Idx
             Encode<double>(values.AsSpan<double>(), type, bytes.AsSpan(headerBytes));
         }
 
-        string fullPath = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
+        bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+        IO.AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            if (gzip)
             {
-                if (fullPath.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
-                {
-                    using var gzip = new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true);
-                    gzip.Write(bytes);
-                }
-                else
-                {
-                    file.Write(bytes);
-                }
-                file.Flush(flushToDisk: true);
+                using var compressed = new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true);
+                compressed.Write(bytes);
             }
-            File.Move(temp, fullPath, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+            else
+            {
+                file.Write(bytes);
+            }
+        });
     }
 
     /// <summary>Bytes per element: 1, 1, 2, 4, 4, 8.</summary>

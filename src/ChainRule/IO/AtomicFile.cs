@@ -30,7 +30,9 @@ public static class AtomicFile
         Directory.CreateDirectory(directory);
 
         // A leading dot hides it from directory listings; the random part lets concurrent writers coexist.
-        string temp = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        // NOTE: the file name is cut to 100 characters so the temp name stays under the usual 255-byte limit.
+        string name = Path.GetFileName(target);
+        string temp = Path.Combine(directory, $".{name[..Math.Min(name.Length, 100)]}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))

@@ -15,7 +15,7 @@ public sealed partial class Tensor
         Shape target = InferShape(shape);
         if (target == Shape)
         {
-            return this;
+            return new Tensor(Buffer, Offset, Shape, _strides, DType); // a view, like every other reshape
         }
         Tensor source = Contiguous();
         return new Tensor(source.Buffer, source.Offset, target, target.ContiguousStrides(), DType);

@@ -4,9 +4,10 @@ namespace ChainRule;
 // for new tensors of the same size. A training step's gradients (a weight gradient is as large as the weight)
 // then come from memory the previous step used, instead of fresh pages: no page faults, no GC churn.
 //
-// The lifetime rule lives in Backprop and Variable and is checked there, not here: a buffer comes back only
-// from a gradient the engine computed without recording a graph, that exactly one Variable held, that no other
-// tensor views, and that user code never read (reading Variable.Grad opts a gradient out for good).
+// The lifetime rule lives in Backprop, Function and Variable and is checked there, not here: a buffer comes back
+// only from a gradient the engine computed without recording a graph, into memory of its own (not an input's, as
+// a same-shape reshape would return), that exactly one Variable held, that no other gradient views, and that user
+// code never read (reading Variable.Grad opts a gradient out for good).
 internal static class TensorPool
 {
     public const int MinElements = 4096;           // smaller arrays are cheap for the GC

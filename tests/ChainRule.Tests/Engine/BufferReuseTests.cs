@@ -72,4 +72,32 @@ public class BufferReuseTests
         Tensor.Uninitialized(new Shape(100, 100), DType.Float32).AsSpan<float>().Fill(-1); // would reuse a recycled buffer
         Assert.Equal(expected, b.Grad!.Data.ToArray(), new Tolerance(1e-4));
     }
+
+    // A reshape to the same shape returns memory its input owns; none of these may let the pool reuse it.
+    [Fact]
+    public void An_op_that_returns_its_input_memory_never_frees_that_memory()
+    {
+        var x = new Variable(Tensor.Ones([5000]));
+        var seed = new Variable(Tensor.Full([5000], 7), requiresGrad: false);
+        F.Flatten(x).Backward(seed);
+        x.ClearGrad();
+        Tensor.Uninitialized(new Shape(5000), DType.Float32).AsSpan<float>().Fill(3);
+        Assert.All(seed.Data.ToArray(), v => Assert.Equal(7f, v));
+
+        var x2 = new Variable(Tensor.Ones([5000]));
+        Variable y = F.Reshape(x2, 5000);
+        y.RetainGrad();
+        F.Sum(y * 2).Backward();
+        Variable g = y.Grad!;
+        x2.ClearGrad();
+        Tensor.Uninitialized(new Shape(5000), DType.Float32).AsSpan<float>().Fill(3);
+        Assert.All(g.Data.ToArray(), v => Assert.Equal(2f, v));
+
+        var x3 = new Variable(Tensor.Ones([5000]));
+        var seed3 = new Variable(Tensor.Full([5000], 7), requiresGrad: false);
+        ((x3 * 1) + F.Flatten(x3)).Backward(seed3);
+        Tensor.Uninitialized(new Shape(5000), DType.Float32).AsSpan<float>().Fill(3);
+        Assert.All(seed3.Data.ToArray(), v => Assert.Equal(7f, v));
+        Assert.All(x3.Grad!.Data.ToArray(), v => Assert.Equal(14f, v));
+    }
 }
