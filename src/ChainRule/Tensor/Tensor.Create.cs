@@ -1,3 +1,5 @@
+using ChainRule.Kernels;
+
 namespace ChainRule;
 
 // Factories. Every one takes the element type last (default float32); random ones take a Generator,
@@ -141,12 +143,22 @@ public sealed partial class Tensor
         {
             throw new ArgumentException($"copy: source shape {source.Shape} differs from {Shape}.", nameof(source));
         }
-        Tensor values = source.To(DType).Contiguous();
+        Tensor values = source.DType == DType ? source : source.To(DType);
         if (IsContiguous)
         {
-            Array.Copy(values.Buffer, values.Offset, Buffer, Offset, Size);
+            // One strided pass straight into this tensor (a broadcast bias into a layer's output, say): no contiguous copy first.
+            Span<int> strides = Rank <= LoopNest.StackRank ? stackalloc int[Rank] : new int[Rank];
+            if (DType == DType.Float32)
+            {
+                Elementwise.Copy(values.AsStrided<float>(Shape, strides), Shape.Dims, AsSpan<float>());
+            }
+            else
+            {
+                Elementwise.Copy(values.AsStrided<double>(Shape, strides), Shape.Dims, AsSpan<double>());
+            }
             return;
         }
+        values = values.Contiguous();
         int i = 0;
         foreach (int offset in ElementOffsets())
         {
