@@ -1,3 +1,6 @@
+using System.Numerics.Tensors;
+using ChainRule.Data;
+
 namespace ChainRule.Bench.Data;
 
 /// <summary>
@@ -27,14 +30,18 @@ public sealed record FashionMnist(float[] TrainImages, byte[] TrainLabels, float
         return new FashionMnist(trainImages, trainLabels, testImages, testLabels);
     }
 
+    // The library's IDX reader (it checks the magic, type, rank and lengths, naming file and byte offset); the
+    // pixels are scaled in the reader's own array, so the data is held once, as the harness's plain arrays.
     private static (float[] Images, byte[] Labels) Read(string directory, string prefix)
     {
         string imagePath = Path.Combine(directory, $"{prefix}-images-idx3-ubyte.gz");
         string labelPath = Path.Combine(directory, $"{prefix}-labels-idx1-ubyte.gz");
-        var (imageDims, images) = Idx.ReadAsFloat(imagePath, 3, 255f);
-        var (labelDims, labels) = Idx.ReadBytes(labelPath, 1);
-        if (imageDims[1] * imageDims[2] != Pixels || imageDims[0] != labelDims[0])
-            throw new InvalidDataException($"{imagePath} is [{string.Join(", ", imageDims)}] but {labelPath} has {labelDims[0]} labels; expected [count, 28, 28] and count labels");
-        return (images, labels);
+        Tensor images = Idx.Read(imagePath, rank: 3, type: IdxType.UInt8);
+        Tensor labels = Idx.Read(labelPath, rank: 1, type: IdxType.UInt8);
+        if (images.Shape[1] * images.Shape[2] != Pixels || images.Shape[0] != labels.Shape[0])
+            throw new InvalidDataException($"{imagePath} is {images.Shape} but {labelPath} has {labels.Shape[0]} labels; expected (count, 28, 28) and count labels");
+        var pixels = (float[])images.Buffer; // contiguous, from offset 0: the reader allocated exactly this
+        TensorPrimitives.Divide(pixels, 255f, pixels);
+        return (pixels, [.. labels.ToArray().Select(label => (byte)label)]);
     }
 }
