@@ -7,7 +7,7 @@ namespace ChainRule;
 /// Composite operations (Mean, Var, Stack, ...) are built from these, so they need no backward of their own.
 /// Operations whose result is constant (comparisons, Sign, ArgMax, OneHot) return Variables without a graph.
 /// </summary>
-public static class F
+public static partial class F
 {
     // ---- arithmetic (broadcasting) ---------------------------------------------------------
 
