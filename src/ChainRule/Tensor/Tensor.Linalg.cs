@@ -40,7 +40,7 @@ public sealed partial class Tensor
             {
                 string which = batch > 1 ? $" (matrix {m} of the batch)" : "";
                 failure = new NotPositiveDefiniteException(
-                    $"cholesky: {a.Shape} is not positive definite at pivot {pivot}{which} (value {value:G3}); add jitter, e.g. 1e-6·I.",
+                    $"cholesky: {a.Shape} is not positive definite at pivot {pivot}{which} (value {Format(value)}); add jitter, e.g. 1e-6·I.",
                     pivot, value, m);
                 return false;
             }
@@ -77,7 +77,7 @@ public sealed partial class Tensor
                 return lower;
             }
         }
-        throw new NotPositiveDefiniteException($"{failure.Message.TrimEnd('.')}, even with jitter {jitter:G3}·I added.", failure.Pivot, failure.Value, failure.BatchIndex);
+        throw new NotPositiveDefiniteException($"{failure.Message.TrimEnd('.')}, even with jitter {Format(jitter)}·I added.", failure.Pivot, failure.Value, failure.BatchIndex);
     }
 
     /// <summary>
@@ -174,6 +174,8 @@ public sealed partial class Tensor
     }
 
     private static DType FloatTypeOf(Tensor x) => x.DType;
+
+    private static string Format(double value) => value.ToString("G3", System.Globalization.CultureInfo.InvariantCulture).Replace("E", "e");
 
     private static int SquareOrder(Tensor a, string op)
     {

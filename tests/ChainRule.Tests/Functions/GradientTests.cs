@@ -104,6 +104,19 @@ public class GradientTests(ITestOutputHelper output)
         ["softmax cross-entropy smoothed, summed"] = new(v => Losses.SoftmaxCrossEntropy(v[0], Labels, Reduction.Sum, 0.1), [[3, 4]]),
         ["binary cross-entropy with logits"] = new(v => Losses.BinaryCrossEntropyWithLogits(v[0], v[1]), [[3, 2], [3, 2]]),
         ["mse"] = new(v => Losses.MeanSquaredError(v[0], v[1]), [[3, 2], [3, 2]]),
+        // linear algebra, on symmetric positive definite X X^T + n I and triangular X + 4 I built from free inputs
+        // (as torch's gradcheck does: the ops read one triangle, their gradients are symmetric)
+        ["cholesky"] = new(v => F.Cholesky(Spd(v[0])), [[4, 4]]),
+        ["cholesky batched"] = new(v => F.Cholesky(Spd(v[0])), [[2, 3, 3]]),
+        ["triangular solve lower"] = new(v => F.TriangularSolve(Triangular(v[0]), v[1]), [[4, 4], [4, 3]]),
+        ["triangular solve lower transposed"] = new(v => F.TriangularSolve(Triangular(v[0]), v[1], transpose: true), [[4, 4], [4, 2]]),
+        ["triangular solve upper"] = new(v => F.TriangularSolve(Triangular(v[0]), v[1], upper: true), [[3, 3], [3, 2]]),
+        ["triangular solve upper transposed, vector"] = new(v => F.TriangularSolve(Triangular(v[0]), v[1], upper: true, transpose: true), [[4, 4], [4]]),
+        ["triangular solve batched"] = new(v => F.TriangularSolve(Triangular(v[0]), v[1]), [[2, 3, 3], [2, 3, 2]]),
+        ["triangular solve one matrix, batched right-hand sides"] = new(v => F.TriangularSolve(Triangular(v[0]), v[1], upper: true), [[3, 3], [2, 3, 2]]),
+        ["cholesky solve"] = new(v => F.CholeskySolve(v[1], F.Cholesky(Spd(v[0]))), [[3, 3], [3, 2]]),
+        ["log det"] = new(v => F.LogDet(Spd(v[0])), [[4, 4]]),
+        ["log det batched"] = new(v => F.LogDet(Spd(v[0])), [[2, 3, 3]]),
         // the notes' loss: 1/2 sum (x - y)^2 through a sigmoid layer
         ["mlp layer"] = new(v => F.Sum(F.Square(F.Sigmoid(v[0].MatMul(v[1]) + v[2]))) * 0.5, [[4, 3], [3, 2], [2]]),
     };
@@ -171,6 +184,12 @@ public class GradientTests(ITestOutputHelper output)
         Assert.Equal([0.5, 1.0], a.Grad!.Data.ToDoubleArray());
         Assert.Equal([0.5, 0.0], b.Grad!.Data.ToDoubleArray());
     }
+
+    /// <summary>X X^T + n I: symmetric positive definite, well conditioned, for any X (..., n, n).</summary>
+    internal static Variable Spd(Variable x) => F.MatMul(x, x.Transpose(-2, -1)) + (Tensor.Eye(x.Shape[-1], x.DType) * x.Shape[-1]);
+
+    /// <summary>X + 4 I: its triangles are well-conditioned triangular matrices for X drawn from N(0, 1).</summary>
+    internal static Variable Triangular(Variable x) => x + (Tensor.Eye(x.Shape[-1], x.DType) * 4.0);
 
     internal static Tensor[] Inputs(OpCase op)
     {
