@@ -25,6 +25,8 @@ public static class Program
             PredictCommand.Create(ui),
             ExplainCommand.Create(ui),
             FitCommand.Create(ui),
+            GpCommand.Create(ui),
+            KernelCommand.Create(ui),
         };
         root.Options.Add(new System.CommandLine.Help.HelpOption());
         root.Options.Add(new VersionOption());

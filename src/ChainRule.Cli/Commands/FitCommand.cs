@@ -79,7 +79,7 @@ public static class FitCommand
         return 0;
     }
 
-    private static (double Low, double High) ParseRange(string text)
+    internal static (double Low, double High) ParseRange(string text)
     {
         string[] parts = text.Split(',');
         if (parts.Length == 2
@@ -92,7 +92,7 @@ public static class FitCommand
         throw new UserException($"--range {text}: give LOW,HIGH with LOW < HIGH, e.g. --range -1,1 (or --range=-3.14,3.14).");
     }
 
-    private static int AtLeast(int value, int minimum, string option) =>
+    internal static int AtLeast(int value, int minimum, string option) =>
         value >= minimum ? value : throw new UserException($"{option} {value}: must be at least {minimum}.");
 
     private static string Number(double value) => value.ToString("G6", CultureInfo.InvariantCulture);

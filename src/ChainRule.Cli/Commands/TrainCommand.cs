@@ -82,7 +82,7 @@ public static class TrainCommand
     private static double Fraction(double value, string option) =>
         value is >= 0 and < 1 ? value : throw new UserException($"{option} {value.ToString(CultureInfo.InvariantCulture)}: must be in [0, 1).");
 
-    private static int[] ParseSizes(string text)
+    internal static int[] ParseSizes(string text, string option = "--hidden")
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -94,7 +94,7 @@ public static class TrainCommand
         {
             if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] < 1)
             {
-                throw new UserException($"--hidden '{text}': layer sizes must be positive integers separated by commas, e.g. 256,128.");
+                throw new UserException($"{option} '{text}': sizes must be positive integers separated by commas, e.g. 256,128.");
             }
         }
         return sizes;

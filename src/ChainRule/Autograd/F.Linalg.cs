@@ -16,8 +16,9 @@ public static partial class F
     /// </summary>
     public static Variable CholeskyWithJitter(Variable a, out double jitter, double? initialJitter = null, int maxTries = 6)
     {
-        Tensor.CholeskyWithJitter(a.Data, out jitter, initialJitter, maxTries);
-        return Cholesky(jitter == 0 ? a : a + (Tensor.Eye(a.Shape[-1], a.DType) * jitter));
+        Tensor lower = Tensor.CholeskyWithJitter(a.Data, out jitter, initialJitter, maxTries);
+        Variable shifted = jitter == 0 ? a : a + (Tensor.Eye(a.Shape[-1], a.DType) * jitter);
+        return new Functions.Cholesky(lower).Apply(shifted);
     }
 
     /// <summary>X = op(a)^-1 b, a triangular (lower by default, or upper), op(a) = a or a^T; b (..., n, k) or (n).</summary>

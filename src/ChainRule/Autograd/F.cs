@@ -45,6 +45,9 @@ public static partial class F
 
     public static Variable Cos(Variable x) => new Functions.Cos().Apply(x);
 
+    /// <summary>arcsin x (NaN outside [-1, 1]).</summary>
+    public static Variable Asin(Variable x) => new Functions.Asin().Apply(x);
+
     public static Variable Erf(Variable x) => new Functions.Erf().Apply(x);
 
     /// <summary>-1, 0 or 1 per element; constant (its derivative is 0 almost everywhere).</summary>

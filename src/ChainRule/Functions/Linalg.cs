@@ -11,9 +11,10 @@ namespace ChainRule.Functions;
 /// dL = L Φ(L^-1 dA L^-T), Φ = the lower triangle with its diagonal halved.
 /// Reverse mode, the adjoint of that map: gA = sym(L^-T Φ(L^T gL) L^-1), sym(G) = (G + G^T) / 2.
 /// </summary>
-internal sealed class Cholesky : Function
+internal sealed class Cholesky(Tensor? factored = null) : Function
 {
-    protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.Cholesky(x[0]);
+    // factored: the factor of this very input, computed already (CholeskyWithJitter tries the factorization first).
+    protected override Tensor Forward(ReadOnlySpan<Tensor> x) => factored ?? Tensor.Cholesky(x[0]);
 
     protected internal override Variable?[] Backward(Variable gy)
     {

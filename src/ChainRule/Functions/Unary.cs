@@ -43,6 +43,14 @@ internal sealed class Sin : Function
     protected internal override Variable? Jvp(int i, Variable dx) => dx * F.Cos(Inputs[0]);
 }
 
+/// <summary>y = arcsin x. gx = gy / sqrt(1 - x^2); dy = dx / sqrt(1 - x^2).</summary>
+internal sealed class Asin : Function
+{
+    protected override Tensor Forward(ReadOnlySpan<Tensor> x) => Tensor.Asin(x[0]);
+    protected internal override Variable?[] Backward(Variable gy) => [gy / F.Sqrt(1.0 - F.Square(Inputs[0]))];
+    protected internal override Variable? Jvp(int i, Variable dx) => dx / F.Sqrt(1.0 - F.Square(Inputs[0]));
+}
+
 /// <summary>y = cos x. gx = -gy * sin x; dy = -dx * sin x.</summary>
 internal sealed class Cos : Function
 {

@@ -116,6 +116,13 @@ internal readonly struct SinOp : IUnaryOp
     public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sin(x, d);
 }
 
+/// <summary>arcsin x (NaN outside [-1, 1])</summary>
+internal readonly struct AsinOp : IUnaryOp
+{
+    public static T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Asin(x);
+    public static void Invoke<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Asin(x, d);
+}
+
 /// <summary>cos x</summary>
 internal readonly struct CosOp : IUnaryOp
 {

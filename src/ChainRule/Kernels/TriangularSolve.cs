@@ -5,6 +5,7 @@
 //   Left:   op(T) X = B,  T n x n triangular, B n x m; op(T) = T or T^T. The effective matrix M = op(T) is lower
 //           triangular when (lower and not transposed) or (upper and transposed): forward substitution; otherwise
 //           upper: back substitution. M's blocks are T's blocks, or T's mirrored blocks read transposed by GEMM.
+using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -13,6 +14,9 @@ namespace ChainRule.Kernels;
 internal static class TriangularSolve
 {
     private const int Base = 32;
+
+    /// <summary>At most this many right-hand sides are solved one vector at a time (GEMM would pad each to a full tile).</summary>
+    private const int VectorColumns = 4;
 
     /// <summary>The index of the first zero (or non-finite) diagonal element of the n x n matrix t, or -1.</summary>
     public static int FirstSingularPivot<T>(ReadOnlySpan<T> t, int n, int ldt)
@@ -33,6 +37,11 @@ internal static class TriangularSolve
     public static void Left<T>(ReadOnlySpan<T> t, int ldt, int n, bool upper, bool transpose, Span<T> b, int ldb, int m)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (m <= VectorColumns)
+        {
+            SolveColumns(t, ldt, n, upper, transpose, b, ldb, m);
+            return;
+        }
         var matrix = new Effective<T>(t, ldt, transpose);
         if (upper == transpose)
         {
@@ -42,6 +51,56 @@ internal static class TriangularSolve
         {
             Backward(matrix, 0, n, b, ldb, m);
         }
+    }
+
+    // Few right-hand sides: each column on its own, through contiguous rows of T. Rows of T are rows of M when not
+    // transposed (dot-product form) and columns of M when transposed (axpy form).
+    private static void SolveColumns<T>(ReadOnlySpan<T> t, int ldt, int n, bool upper, bool transpose, Span<T> b, int ldb, int m)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] rented = ArrayPool<T>.Shared.Rent(n);
+        Span<T> x = rented.AsSpan(0, n);
+        bool forward = upper == transpose; // M lower
+        for (int c = 0; c < m; c++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                x[i] = b[(i * ldb) + c];
+            }
+            if (!transpose)
+            {
+                for (int step = 0; step < n; step++)
+                {
+                    int i = forward ? step : n - 1 - step;
+                    ReadOnlySpan<T> row = t.Slice(i * ldt, n);
+                    T sum = forward ? TensorPrimitives.Dot<T>(row[..i], x[..i]) : TensorPrimitives.Dot<T>(row[(i + 1)..], x[(i + 1)..]);
+                    x[i] = (x[i] - sum) / row[i];
+                }
+            }
+            else
+            {
+                // column j of M = row j of T: once x_j is known, remove its share from the rows still to solve
+                for (int step = 0; step < n; step++)
+                {
+                    int j = forward ? step : n - 1 - step;
+                    ReadOnlySpan<T> row = t.Slice(j * ldt, n);
+                    x[j] /= row[j];
+                    if (forward)
+                    {
+                        TensorPrimitives.MultiplyAdd<T>(row[(j + 1)..], -x[j], x[(j + 1)..], x[(j + 1)..]);
+                    }
+                    else
+                    {
+                        TensorPrimitives.MultiplyAdd<T>(row[..j], -x[j], x[..j], x[..j]);
+                    }
+                }
+            }
+            for (int i = 0; i < n; i++)
+            {
+                b[(i * ldb) + c] = x[i];
+            }
+        }
+        ArrayPool<T>.Shared.Return(rented);
     }
 
     // M[r0 .. r0+n, r0 .. r0+n] lower: solve it against B's rows r0 .. r0+n (b starts at row r0).

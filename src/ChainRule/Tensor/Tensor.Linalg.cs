@@ -161,16 +161,20 @@ public sealed partial class Tensor
             throw new ArgumentException($"{(lower ? "tril" : "triu")}: {like.Shape} is not a matrix or a batch of matrices.");
         }
         int n = like.Shape[-2], m = like.Shape[-1];
-        var mask = new double[n * m];
+        Tensor mask = new(new Shape(n, m), DType.Float64);
+        Span<double> values = mask.AsSpan<double>();
         for (int i = 0; i < n; i++)
         {
-            for (int j = 0; j < m; j++)
+            // lower: columns j <= i + diagonal; upper: columns j >= i + diagonal
+            Span<double> row = values.Slice(i * m, m);
+            int edge = Math.Clamp(i + diagonal + (lower ? 1 : 0), 0, m);
+            (lower ? row[..edge] : row[edge..]).Fill(1);
+            if (i < m && !double.IsNaN(diagonalValue))
             {
-                bool inside = lower ? j - i <= diagonal : j - i >= diagonal;
-                mask[(i * m) + j] = i == j && !double.IsNaN(diagonalValue) ? diagonalValue : inside ? 1 : 0;
+                row[i] = diagonalValue;
             }
         }
-        return FromArray(mask, new Shape(n, m)).To(FloatTypeOf(like));
+        return mask.To(FloatTypeOf(like));
     }
 
     private static DType FloatTypeOf(Tensor x) => x.DType;

@@ -71,6 +71,9 @@ public sealed partial class Tensor
 
     public static Tensor Cos(Tensor x) => Unary<CosOp>(x);
 
+    /// <summary>arcsin x, in [-π/2, π/2]; NaN outside [-1, 1].</summary>
+    public static Tensor Asin(Tensor x) => Unary<AsinOp>(x);
+
     public static Tensor Erf(Tensor x) => Unary<ErfOp>(x);
 
     // ---- activations -----------------------------------------------------------------------

@@ -47,6 +47,7 @@ public class GradientTests(ITestOutputHelper output)
         ["sin"] = new(v => F.Sin(v[0]), [[4]]),
         ["cos"] = new(v => F.Cos(v[0]), [[4]]),
         ["erf"] = new(v => F.Erf(v[0]), [[6]]),
+        ["asin"] = new(v => F.Asin(F.Tanh(v[0])), [[6]]),
         // float32 resolves steps of about 1e-7 relative: a wide step and a linear function keep the check meaningful
         ["cast to float32"] = new(v => F.To(v[0], DType.Float32) * 3, [[3]], SecondOrder: false, Epsilon: 1e-2, Tolerance: 1e-4),
         // activations
