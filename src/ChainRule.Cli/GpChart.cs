@@ -47,13 +47,14 @@ public static class GpChart
         return plot.GetImageBytes(1000, 600, ImageFormat.Png);
     }
 
-    /// <summary>Gram matrices side by side: K_N for each width, then K_∞.</summary>
+    /// <summary>Gram matrices side by side: K_N for each width, then K_∞, on K_∞'s colour scale.</summary>
     public static byte[] Grams(IReadOnlyList<(string Title, Tensor Gram)> grams)
     {
         var multiplot = new Multiplot();
         multiplot.AddPlots(grams.Count);
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        double low = grams.Min(g => g.Gram.Min().Item()), high = grams.Max(g => g.Gram.Max().Item());
+        // one colour scale for all, that of the last matrix (K_inf): a narrow network's outliers saturate instead of washing it out
+        double low = grams[^1].Gram.Min().Item(), high = grams[^1].Gram.Max().Item();
         for (int p = 0; p < grams.Count; p++)
         {
             Tensor k = grams[p].Gram;
@@ -72,7 +73,6 @@ public static class GpChart
             heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
             heatmap.ManualRange = new ScottPlot.Range(low, high);
             plot.Title(grams[p].Title);
-            plot.Axes.Frameless();
         }
         return multiplot.Render(300 * grams.Count, 330).GetImageBytes(ImageFormat.Png);
     }

@@ -86,8 +86,8 @@ public static class GpCommand
         ui.Output.WriteLine($"gp on {what}: {options.Samples} training points, noise σ = {Number(options.Noise)}, kernel {kernelName}");
         GpExperimentResult r = GpExperiment.Run(options, line => ui.Output.WriteLine(line));
         ui.Output.WriteLine($"fitted: {r.KernelDescription}, noise variance {Number(r.NoiseVariance)}, mean {Number(r.LogMarginalLikelihoodPerPoint)} log-likelihood per training point ({r.Elapsed.TotalSeconds:0.0} s)");
-        string where = options.Function is null ? "fresh draws of the toy set" : "evenly spaced over the range";
-        ui.Output.WriteLine($"test set: {r.TestTargets.Size} points {where}, with noisy targets");
+        string where = options.Function is null ? "fresh points of the toy set" : "points evenly spaced over the range";
+        ui.Output.WriteLine($"test set: {r.TestTargets.Size} {where}, with noisy targets");
         ui.Output.WriteLine($"  RMSE of the posterior mean         {r.Score.Rmse:0.0000}");
         ui.Output.WriteLine($"  mean predictive log-likelihood     {r.Score.MeanLogLikelihood:0.0000}   (predictive σ includes the noise)");
         ui.Output.WriteLine($"  inside mean ± 2σ                   {r.Score.Coverage * 100:0.0}%   (95.4% if calibrated)");
