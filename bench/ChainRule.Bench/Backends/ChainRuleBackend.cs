@@ -16,6 +16,23 @@ public sealed class ChainRuleBackend : IBackend
     public IMlpTrainer CreateMlpTrainer(MlpSpec spec, float[] images, byte[] labels) => new ChainRuleMlpTrainer(spec, images, labels);
 
     public IScalarGraph CreateScalarGraph() => new ChainRuleScalarGraph();
+
+    public ICholesky CreateCholesky(int n, double[] a) => new ChainRuleCholesky(n, a);
+}
+
+/// <summary>L = Tensor.Cholesky(A), as a user calls it.</summary>
+public sealed class ChainRuleCholesky(int n, double[] a) : ICholesky
+{
+    private readonly Tensor _a = Tensor.FromArray(a, [n, n]);
+    private Tensor? _l;
+
+    public void Run() => _l = Tensor.Cholesky(_a);
+
+    public double[] Result() => _l!.ToDoubleArray();
+
+    public void Dispose()
+    {
+    }
 }
 
 /// <summary>C = op(A) op(B) through Tensor.MatMul; a transposed operand is a view, as a user would write it.</summary>

@@ -25,6 +25,9 @@ public interface IBackend
     /// <param name="labels">(count), class 0..9.</param>
     IMlpTrainer CreateMlpTrainer(MlpSpec spec, float[] images, byte[] labels);
 
+    /// <summary>Prepares the Cholesky factorization of the (n, n) float64 SPD matrix a, row-major (untimed).</summary>
+    ICholesky CreateCholesky(int n, double[] a);
+
     /// <summary>Prepares the small-graph workload (ScalarGraph describes the expression).</summary>
     IScalarGraph CreateScalarGraph();
 }

@@ -166,6 +166,25 @@ public class GaussianProcessTests
     }
 
     [Fact]
+    public void The_readme_deep_kernel_example_runs_and_is_calibrated()
+    {
+        var gen = new Generator(1);
+        (Tensor x, Tensor y) = ToyRegression.Create(200, seed: 5);
+        (Tensor xTest, Tensor yTest) = ToyRegression.Create(500, seed: 6);
+        // the README's lines, as written there
+        var features = new Sequential(new Linear(2, 64, gen), new Tanh(), new Linear(64, 64, gen), new Tanh());
+        var gp = new GaussianProcessRegression(new DeepKernel(features, new RbfKernel()), noiseVariance: 0.01, mean: 7.5);
+        gp.Fit(x, y);
+        GpPrediction p = gp.Predict(x, y, xTest);
+        Tensor draws = gp.SamplePosterior(x, y, xTest, count: 10, gen);
+
+        Assert.Equal(new Shape(10, 500), draws.Shape);
+        GpScore score = GpScore.Of(p, yTest);
+        Assert.True(score.Rmse < 0.2, $"RMSE {score.Rmse}");
+        Assert.InRange(score.Coverage, 0.85, 1.0);
+    }
+
+    [Fact]
     public void Bad_inputs_are_named()
     {
         var gp = new GaussianProcessRegression(new RbfKernel());
