@@ -41,6 +41,12 @@ public static class Program
         {
             return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
+        catch (ChainRule.Training.DivergenceException e)
+        {
+            // its own exit code: divergence is neither a usage error (2), bad input (1) nor a bug (70)
+            error.WriteLine($"chainrule: {e.Message} Nothing was saved.");
+            return 3;
+        }
         catch (Exception e) when (IsUserError(e))
         {
             error.WriteLine($"chainrule: {e.Message}");

@@ -45,7 +45,15 @@ public static class RunFiles
             throw new UserException($"{configPath}: not a valid model configuration: {e.Message}");
         }
         Sequential network = Mlp.Create(config.Model, new Generator(config.Training.Seed));
-        Checkpoint.Load(network, Path.Combine(directory, Model));
+        string modelPath = Path.Combine(directory, Model);
+        Checkpoint.Load(network, modelPath);
+        foreach ((string name, Parameter p) in network.NamedParameters())
+        {
+            if (!p.Data.IsFinite())
+            {
+                throw new UserException($"{modelPath}: parameter '{name}' {p.Shape} holds NaN or infinite values (the run that wrote it diverged); retrain with a lower learning rate.");
+            }
+        }
         network.Eval();
         return (network, config);
     }

@@ -9,6 +9,10 @@ namespace ChainRule.Training;
 /// The training loop, as the notes write it (MISSION 5: stochastic gradient descent on mini-batches): for each
 /// epoch, for each shuffled batch, forward, loss, backward, update; then measure the test set.
 /// </summary>
+/// <remarks>
+/// Divergence guard: a NaN or infinite loss stops training before its update, and every weight is checked at the end
+/// of each epoch; both throw <see cref="DivergenceException"/> naming the epoch, the step and what became non-finite.
+/// </remarks>
 public sealed class Trainer
 {
     private readonly double _baseLearningRate;
@@ -58,6 +62,12 @@ public sealed class Trainer
                 Optimizer.ZeroGrad();
                 Variable output = Model.Forward(x);
                 Variable loss = Loss(output, y);
+                double lossValue = loss.Item();
+                if (!double.IsFinite(lossValue))
+                {
+                    // NOTE: before the update, so the weights are still the last finite ones
+                    throw new DivergenceException(epoch + 1, batch + 1, $"the loss is {(double.IsNaN(lossValue) ? "NaN" : lossValue > 0 ? "+infinity" : "-infinity")}");
+                }
                 loss.Backward();
                 if (ClipNorm is double maxNorm)
                 {
@@ -66,12 +76,14 @@ public sealed class Trainer
                 Optimizer.Step();
 
                 int n = x.Shape[0];
-                lossSum += loss.Item() * n;
+                lossSum += lossValue * n;
                 seen += n;
                 correct += train.IsClassification ? CountCorrect(output.Data, y) : 0;
-                onBatch?.Invoke(new BatchProgress(epoch + 1, ++batch, loader.Count, lossSum / seen, Accuracy(correct, seen, train), seen / watch.Elapsed.TotalSeconds));
+                batch++; // NOTE: not inside onBatch?.Invoke(...), whose arguments are skipped when there is no callback
+                onBatch?.Invoke(new BatchProgress(epoch + 1, batch, loader.Count, lossSum / seen, Accuracy(correct, seen, train), seen / watch.Elapsed.TotalSeconds));
             }
             double seconds = watch.Elapsed.TotalSeconds;
+            ThrowIfWeightsDiverged(epoch + 1, batch);
             Evaluation? evaluation = test is null ? null : Evaluate(test);
             var result = new EpochResult(
                 epoch + 1, lossSum / seen, Accuracy(correct, seen, train), evaluation?.Loss ?? double.NaN, evaluation?.Accuracy ?? double.NaN,
@@ -101,6 +113,18 @@ public sealed class Trainer
         }
         Model.Train(wasTraining);
         return new Evaluation(lossSum / data.Count, confusion?.Accuracy ?? double.NaN, confusion);
+    }
+
+    // Once an epoch (a pass over every weight): a finite loss can still come with an update that overflowed.
+    private void ThrowIfWeightsDiverged(int epoch, int step)
+    {
+        foreach ((string name, Parameter p) in Model.NamedParameters())
+        {
+            if (!p.Data.IsFinite())
+            {
+                throw new DivergenceException(epoch, step, $"parameter '{name}' {p.Shape} holds NaN or infinite values after the epoch");
+            }
+        }
     }
 
     private static long CountCorrect(Tensor output, Tensor labels) => (long)Tensor.Equal(output.ArgMax(1), labels).Sum().Item();

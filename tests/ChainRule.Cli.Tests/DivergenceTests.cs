@@ -1,0 +1,45 @@
+using ChainRule.IO;
+
+namespace ChainRule.Cli.Tests;
+
+// The divergence guard: a run whose loss becomes NaN stops at that step with exit code 3 and saves nothing;
+// a model with non-finite weights is refused by evaluate and predict.
+public class DivergenceTests
+{
+    [Fact]
+    public void A_diverging_run_stops_with_exit_code_3_names_the_step_and_saves_nothing()
+    {
+        using var dir = new TempDirectory();
+        string output = Path.Combine(dir.Path, "run");
+        Cli.Result r = Cli.Run("train", "--optimizer", "sgd", "--lr", "100", "--epochs", "3", "--out", output);
+        Assert.Equal(3, r.ExitCode);
+        string[] lines = r.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Matches(@"^chainrule: training diverged at epoch 1, step \d+: the loss is NaN\. .* Nothing was saved\.$", lines[0]);
+        Assert.DoesNotContain("Done", r.Output);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void Evaluate_and_predict_refuse_a_model_with_non_finite_weights()
+    {
+        using var dir = new TempDirectory();
+        Assert.Equal(0, Cli.Run("train", "--hidden", "16", "--epochs", "1", "--out", dir.Path).ExitCode);
+        string model = Path.Combine(dir.Path, "model.safetensors");
+        SafetensorsFile file = Safetensors.Load(model);
+        var tensors = file.Tensors.Select(t =>
+        {
+            if (t.Key != "0.weight")
+            {
+                return t;
+            }
+            float[] values = t.Value.ToArray();
+            values[7] = float.NaN;
+            return new KeyValuePair<string, Tensor>(t.Key, Tensor.FromArray(values, t.Value.Shape));
+        }).ToList();
+        Safetensors.Save(model, tensors, file.Metadata);
+
+        Cli.AssertOneLineError(Cli.Run("evaluate", "--model", dir.Path), "parameter '0.weight' (16, 784) holds NaN or infinite values");
+        Cli.AssertOneLineError(Cli.Run("predict", "--model", dir.Path, "--index", "0"), "holds NaN or infinite values");
+    }
+}
