@@ -46,6 +46,8 @@ public sealed class FitCommandTests : IDisposable
     [Theory]
     [InlineData(new[] { "fit", "sin(x)", "--range", "1,1" }, "chainrule: --range 1,1: give LOW,HIGH with LOW < HIGH, e.g. --range -1,1 (or --range=-3.14,3.14).")]
     [InlineData(new[] { "fit", "sin(x)", "--hidden", "0" }, "chainrule: --hidden 0: must be at least 1.")]
+    [InlineData(new[] { "fit", "sin(x)", "--hidden", "300" }, "chainrule: fit: solving the output layer by least squares needs at least hidden + 1 = 301 samples, not 256: raise --samples or pass --adam-only.")]
+    [InlineData(new[] { "fit", "sin(x)", "--hidden", "1000000", "--adam-only" }, "chainrule: fit: 1000000 hidden units: at most 100,000 (the hidden layer of every sample and grid point is held in memory).")]
     [InlineData(new[] { "fit", "sin(3*y)" }, "chainrule: fit: the function may use only x, but it uses 'y'.")]
     [InlineData(new[] { "fit", "sin(3*x" }, "chainrule: expression column 8: expected ')' to close sin( at column 1")]
     [InlineData(new[] { "fit", "sin(x)", "--out", "fit.svg" }, "chainrule: --out fit.svg: the picture is a .png file.")]

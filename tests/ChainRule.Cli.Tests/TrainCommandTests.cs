@@ -57,6 +57,8 @@ public class TrainCommandTests
     [InlineData("--activation", "swish", "--activation 'swish'")]
     [InlineData("--dropout", "1.5", "--dropout 1.5")]
     [InlineData("--epochs", "0", "--epochs 0")]
+    [InlineData("--momentum", "5", "--momentum 5: must be in [0, 1)")]
+    [InlineData("--test-fraction", "0", "--test-fraction 0: must be in (0, 1)")]
     [InlineData("--bogus", "1", "--bogus")]
     public void Bad_options_give_one_clear_line(string option, string value, string expected) =>
         Cli.AssertOneLineError(Cli.Run("train", option, value), expected);

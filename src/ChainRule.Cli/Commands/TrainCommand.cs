@@ -51,7 +51,7 @@ public static class TrainCommand
                 Loss = Choice(r.GetValue(loss)!, LossFunctions.Names, "--loss"),
                 Optimizer = Choice(r.GetValue(optimizer)!, s_optimizers, "--optimizer"),
                 LearningRate = Positive(r.GetValue(lr) ?? (r.GetValue(optimizer) is "adam" or "adamw" ? 1e-3 : 0.1), "--lr"),
-                Momentum = r.GetValue(momentum),
+                Momentum = Fraction(r.GetValue(momentum), "--momentum"),
                 WeightDecay = NonNegative(r.GetValue(weightDecay), "--weight-decay"),
                 Schedule = Choice(r.GetValue(schedule)!, s_schedules, "--schedule"),
                 WarmupSteps = (int)NonNegative(r.GetValue(warmup), "--warmup"),
@@ -64,7 +64,7 @@ public static class TrainCommand
             };
             var run = new TrainRun(ui, settings, r.GetValue(data)!, ParseSizes(r.GetValue(hidden)!),
                 Choice(r.GetValue(activation)!, Mlp.Activations, "--activation"), r.GetValue(outputActivation),
-                Fraction(r.GetValue(dropout), "--dropout"), Fraction(r.GetValue(testFraction), "--test-fraction"), r.GetValue(output));
+                Fraction(r.GetValue(dropout), "--dropout"), TestFraction(r.GetValue(testFraction)), r.GetValue(output));
             return run.Execute();
         });
         return command;
@@ -78,6 +78,10 @@ public static class TrainCommand
 
     private static double NonNegative(double value, string option) =>
         value >= 0 && double.IsFinite(value) ? value : throw new UserException($"{option} {value.ToString(CultureInfo.InvariantCulture)}: must be 0 or more.");
+
+    // a held-out part must exist (a test of nothing reports NaN) and leave something to train on
+    private static double TestFraction(double value) =>
+        value is > 0 and < 1 ? value : throw new UserException($"--test-fraction {value.ToString(CultureInfo.InvariantCulture)}: must be in (0, 1), e.g. 0.2.");
 
     private static double Fraction(double value, string option) =>
         value is >= 0 and < 1 ? value : throw new UserException($"{option} {value.ToString(CultureInfo.InvariantCulture)}: must be in [0, 1).");

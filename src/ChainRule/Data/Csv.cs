@@ -201,7 +201,9 @@ public static class Csv
     {
         if (IsNumber(cell, out double value))
         {
-            return value;
+            // features and targets are stored as float32: a larger magnitude would silently become infinity
+            return Math.Abs(value) <= float.MaxValue ? value
+                : throw new DataFormatException(path, Location(line, column, header), $"'{cell}' is outside the float32 range (±3.4e38)");
         }
         throw new DataFormatException(path, Location(line, column, header), cell.Length == 0 ? "empty cell where a number is expected (missing values are not supported)" : $"'{cell}' is not a number");
     }

@@ -176,6 +176,8 @@ public static class FunctionFit
         return y.To(DType.Float64);
     }
 
+    private const int MaxHidden = 100_000;
+
     private static void Validate(Expression function, FunctionFitOptions options)
     {
         if (function.Inputs.Any(name => name != "x"))
@@ -189,6 +191,14 @@ public static class FunctionFit
         if (options.Hidden < 1 || options.Epochs < 1 || options.Samples < 2 || options.GridPoints < 2)
         {
             throw new ArgumentException("fit: needs at least 1 hidden unit, 1 step, 2 samples and 2 grid points.");
+        }
+        if (options.Hidden > MaxHidden)
+        {
+            throw new ArgumentException($"fit: {options.Hidden} hidden units: at most 100,000 (the hidden layer of every sample and grid point is held in memory).");
+        }
+        if (options.SolveOutputLayer && options.Samples < options.Hidden + 1)
+        {
+            throw new ArgumentException($"fit: solving the output layer by least squares needs at least hidden + 1 = {options.Hidden + 1} samples, not {options.Samples}: raise --samples or pass --adam-only.");
         }
         if (!(options.LearningRate > 0) || !double.IsFinite(options.LearningRate))
         {

@@ -125,6 +125,19 @@ public class CsvTests
         Assert.Equal(["big, \"red\"", "small"], q.ClassNames);
     }
 
+    [Theory]
+    [InlineData("1e39")]
+    [InlineData("-3.5e38")]
+    public void Load_ThrowsForANumberOutsideFloat32_InsteadOfStoringInfinity(string cell)
+    {
+        using var dir = new TempDirectory();
+        string path = Write(dir, "iris.csv", Iris.Replace("6.3,3.3", "6.3," + cell, StringComparison.Ordinal));
+
+        var e = Assert.Throws<DataFormatException>(() => Csv.Load(path));
+
+        Assert.Equal($"{path}: line 5, column 2 ('sepal_width'): '{cell}' is outside the float32 range (±3.4e38)", e.Message);
+    }
+
     [Fact]
     public void Load_ThrowsForANonNumericCell_NamingFileLineAndColumn()
     {
