@@ -26,6 +26,8 @@ public static class Idx
 {
     private const int ChunkBytes = 1 << 16; // payload is decoded in chunks of this many bytes
 
+    private const int InitialElements = 1 << 20; // first storage for a stream of unknown length (gzip)
+
     /// <summary>
     /// Reads an IDX file (raw or gzip) into a tensor with the file's dimensions, holding the stored values
     /// unscaled: float32 for every type but 0x0E, which gives float64. Int32 values beyond 2^24 are rounded
@@ -206,7 +208,12 @@ public static class Idx
             // A raw file's length is known: report a short one before allocating for what its header promises.
             throw Truncated(offset + data.Length - data.Position);
         }
-        var tensor = new Tensor(new Shape(dims), type == IdxType.Float64 ? DType.Float64 : DType.Float32);
+        // A raw file was length-checked above, so its tensor is allocated at once. A gzip stream's length is unknown
+        // until it ends: the storage grows (doubling, up to what the header claims) as decoded bytes arrive, so a tiny
+        // file claiming a huge shape allocates about twice what it really holds before it is found truncated.
+        bool float64 = type == IdxType.Float64;
+        int capacity = data.CanSeek ? (int)count : (int)Math.Min(count, InitialElements);
+        Array storage = float64 ? new double[capacity] : new float[capacity];
         var chunk = new byte[(int)Math.Clamp(end - offset, 1, ChunkBytes)]; // ChunkBytes is a multiple of every size
         int element = 0;
         while (offset < end)
@@ -217,17 +224,24 @@ public static class Idx
             {
                 throw Truncated(offset + read);
             }
-            if (type == IdxType.Float64)
+            int values = want / size;
+            if (element + values > storage.Length)
             {
-                Decode(chunk.AsSpan(0, want), tensor.AsSpan<double>().Slice(element, want / size));
+                storage = Grow(storage, (int)Math.Min(count, Math.Max(2L * storage.Length, element + values)), element);
+            }
+            if (float64)
+            {
+                Decode(chunk.AsSpan(0, want), ((double[])storage).AsSpan(element, values));
             }
             else
             {
-                Decode(chunk.AsSpan(0, want), type, tensor.AsSpan<float>().Slice(element, want / size));
+                Decode(chunk.AsSpan(0, want), type, ((float[])storage).AsSpan(element, values));
             }
-            element += want / size;
+            element += values;
             offset += want;
         }
+        var shape = new Shape(dims);
+        var tensor = new Tensor(storage, 0, shape, shape.ContiguousStrides(), float64 ? DType.Float64 : DType.Float32, ownsBuffer: true);
         long extra = 0;
         do
         {
@@ -265,6 +279,13 @@ public static class Idx
     // a file is read once per process, so with tiered JIT much of a large payload (Fashion-MNIST's 47 million
     // pixels) would go through unoptimized code, several times slower.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Array Grow(Array storage, int length, int used)
+    {
+        Array larger = storage is double[] ? new double[length] : new float[length];
+        Array.Copy(storage, larger, used);
+        return larger;
+    }
+
     private static void Decode(ReadOnlySpan<byte> bytes, IdxType type, Span<float> destination)
     {
         switch (type)

@@ -176,6 +176,24 @@ public class IdxTests
         AssertFormatError([.. s_uint8Vector, 0xAB], gzip: true, "byte 11 (decompressed offset)", "1 unexpected bytes");
     }
 
+    [Theory]
+    [InlineData(0x08, 1_000_000_000)] // uint8 [1e9]: 1 GB claimed
+    [InlineData(0x0E, 100_000_000)]   // float64 [1e8]: 763 MiB claimed
+    public void Idx_Read_OfATinyGzipClaimingAHugeShape_IsTruncatedWithoutAllocatingTheClaim(byte type, int claimed)
+    {
+        byte[] idx = [0, 0, type, 1, (byte)(claimed >> 24), (byte)(claimed >> 16), (byte)(claimed >> 8), (byte)claimed, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+        using var dir = new TempDirectory();
+        string path = dir.File("claim.gz");
+        File.WriteAllBytes(path, Gzip(idx));
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<DataFormatException>(() => Idx.Read(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("truncated", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.True(allocated < 64L << 20, $"{allocated:N0} bytes allocated for a {idx.Length}-byte payload");
+    }
+
     [Fact]
     public void Idx_Read_ThrowsForTruncatedGzip_NamingFileAndDecompressedOffset()
     {
