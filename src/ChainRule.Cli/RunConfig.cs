@@ -30,6 +30,9 @@ public sealed record RunConfig
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // an explicit null where the type has no null ("training": null, "hidden": null) is a JsonException naming
+        // the property, not a NullReferenceException later
+        RespectNullableAnnotations = true,
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, s_json);

@@ -42,10 +42,11 @@ public static class RunFiles
         }
         catch (System.Text.Json.JsonException e)
         {
-            throw new UserException($"{configPath}: not a valid model configuration: {e.Message}");
+            throw new UserException($"{configPath}: not a valid model configuration: {Describe(e)}");
         }
-        Sequential network = Mlp.Create(config.Model, new Generator(config.Training.Seed));
         string modelPath = Path.Combine(directory, Model);
+        CheckModelFitsItsFile(config, configPath, modelPath);
+        Sequential network = Mlp.Create(config.Model, new Generator(config.Training.Seed));
         Checkpoint.Load(network, modelPath);
         foreach ((string name, Parameter p) in network.NamedParameters())
         {
@@ -56,6 +57,51 @@ public static class RunFiles
         }
         network.Eval();
         return (network, config);
+    }
+
+    // The JSON reader's error in the user's terms: where (JSON path and line) and what, without .NET type names.
+    private static string Describe(System.Text.Json.JsonException e)
+    {
+        string where = e.Path is null ? "" : $"'{e.Path.TrimStart('$', '.')}'";
+        string line = e.LineNumber is long l ? $" (line {l + 1})" : "";
+        if (e.Message.Contains("doesn't allow setting null values", StringComparison.Ordinal))
+        {
+            return $"{where}{line} is null, but a value is required.";
+        }
+        if (e.Path is null || e.Path == "$")
+        {
+            return $"malformed JSON{line}.";
+        }
+        return $"{where}{line} is malformed or of the wrong type.";
+    }
+
+    // Before building the model config.json describes: its parameters (4 bytes each at least) must roughly fit in the
+    // weights file, so an edited "hidden": [40000, 40000] is refused in a line instead of allocating 12 GB first.
+    private static void CheckModelFitsItsFile(RunConfig config, string configPath, string modelPath)
+    {
+        MlpConfig m = config.Model;
+        if (m.Inputs < 1 || m.Outputs < 1 || m.Hidden.Any(h => h < 1))
+        {
+            throw new UserException($"{configPath}: layer sizes {string.Join("-", m.LayerSizes)} must all be at least 1.");
+        }
+        int[] sizes = [.. m.LayerSizes];
+        long parameters = 0;
+        for (int i = 1; i < sizes.Length; i++)
+        {
+            parameters += ((long)sizes[i - 1] + 1) * sizes[i];
+        }
+        if (!File.Exists(modelPath))
+        {
+            return; // Checkpoint.Load reports the missing file
+        }
+        long bytes = new FileInfo(modelPath).Length;
+        // NOTE: only a gross excess is refused here (more than twice the file plus 16 MB): a near miss is built and
+        // then listed tensor by tensor by Checkpoint.Load, which says more.
+        if (parameters * 4 > (2 * bytes) + (16 << 20))
+        {
+            throw new UserException($"{configPath}: the model {string.Join("-", m.LayerSizes)} has {parameters.ToString("N0", CultureInfo.InvariantCulture)} parameters, "
+                + $"more than {modelPath} ({bytes.ToString("N0", CultureInfo.InvariantCulture)} bytes) can hold; config.json and the weights do not belong together.");
+        }
     }
 
     /// <summary>One row per epoch; numbers in invariant culture, NaN where a metric does not apply.</summary>
