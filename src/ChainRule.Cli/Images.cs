@@ -33,6 +33,11 @@ public static class Images
     private static (float[] Pixels, int Width, int Height) Decode(byte[] bytes, string path)
     {
         using SKCodec? codec = SKCodec.Create(new MemoryStream(bytes));
+        if (codec is not null && (long)codec.Info.Width * codec.Info.Height > MaxPixels)
+        {
+            // checked from the header, before the native decoder allocates the bitmap
+            throw new InvalidDataException($"{path}: a {codec.Info.Width} x {codec.Info.Height} image; at most {MaxPixels} pixels are read.");
+        }
         using SKBitmap? bitmap = codec is null ? null : SKBitmap.Decode(codec);
         if (bitmap is null)
         {
@@ -52,6 +57,9 @@ public static class Images
         return (pixels, bitmap.Width, bitmap.Height);
     }
 
+    /// <summary>The largest image read (64 megapixels): its float pixels take 256 MB.</summary>
+    private const long MaxPixels = 1L << 26;
+
     // Netpbm graymap: "P2" or "P5", width, height, maxval (whitespace and # comments between), then the pixels.
     private static (float[] Pixels, int Width, int Height) ReadPgm(byte[] bytes, string path)
     {
@@ -61,10 +69,20 @@ public static class Images
         {
             throw new InvalidDataException($"{path}: PGM header gives width {width}, height {height}, maxval {max}.");
         }
-        var pixels = new float[width * height];
         bool binary = bytes[1] == '5';
         int size = max < 256 ? 1 : 2;
         position++; // the single whitespace after maxval
+        // sizes against the bytes present before allocating: P5 stores size bytes a pixel, P2 at least a digit and a space
+        long count = (long)width * height;
+        long available = Math.Max(0, bytes.Length - position);
+        long needed = binary ? count * size : (2 * count) - 1;
+        if (count > MaxPixels || needed > available)
+        {
+            throw new InvalidDataException(count > MaxPixels
+                ? $"{path}: PGM header gives {width} x {height} pixels; at most {MaxPixels} are read."
+                : $"{path}: byte {bytes.Length}: PGM header gives {width} x {height} pixels, which need at least {needed} bytes of data; the file has {available}.");
+        }
+        var pixels = new float[count];
         for (int i = 0; i < pixels.Length; i++)
         {
             int value;
@@ -103,8 +121,15 @@ public static class Images
             {
                 position++;
             }
-            return position > start ? int.Parse(Encoding.ASCII.GetString(bytes, start, position - start))
-                : throw new InvalidDataException($"{path}: byte {start}: expected a number in the PGM file.");
+            if (position == start)
+            {
+                throw new InvalidDataException($"{path}: byte {start}: expected a number in the PGM file.");
+            }
+            if (position - start > 9)
+            {
+                throw new InvalidDataException($"{path}: byte {start}: the number {Encoding.ASCII.GetString(bytes, start, Math.Min(position - start, 20))} in the PGM file is too large.");
+            }
+            return int.Parse(Encoding.ASCII.GetString(bytes, start, position - start), System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 

@@ -86,6 +86,22 @@ public class ModelCommandTests : IClassFixture<ModelCommandTests.TrainedModel>
         Cli.AssertOneLineError(Cli.Run("evaluate"), "--model");
     }
 
+    [Theory]
+    [InlineData("P5\n123456789012 28\n255\n", "is too large")]                 // int.Parse overflowed
+    [InlineData("P5\n65536 65536\n255\n", "at most 67108864 are read")]        // width x height overflowed an int
+    [InlineData("P5\n40000 40000\n255\nabc", "at most 67108864 are read")]
+    [InlineData("P5\n5000 5000\n255\nabc", "need at least 25000000 bytes of data; the file has 3")]
+    [InlineData("P2\n3 3\n255\n1 2 3", "need at least 17 bytes")]
+    [InlineData("P5\n-3 3\n255\n", "expected a number")]
+    public void Predict_refuses_a_hostile_pgm_header_before_allocating(string header, string expected)
+    {
+        string pgm = _dir.File($"hostile-{Math.Abs(header.GetHashCode())}.pgm");
+        File.WriteAllBytes(pgm, System.Text.Encoding.ASCII.GetBytes(header));
+        Cli.Result r = Cli.Run("predict", "--model", _dir.Path, pgm);
+        Assert.Equal(1, r.ExitCode);
+        Cli.AssertOneLineError(r, expected);
+    }
+
     [Fact]
     public void A_checkpoint_that_does_not_fit_its_config_is_refused_with_the_differences()
     {
