@@ -16,6 +16,11 @@ namespace ChainRule.Explain;
 // a+b+c) becomes one n-ary node; parentheses always start a new node.
 internal sealed class Parser
 {
+    /// <summary>The deepest nesting an expression may have.</summary>
+    internal const int MaxDepth = 200;
+
+    private int _depth;
+
     public static readonly string[] Functions = ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "sum", "mean"];
 
     private readonly List<Token> _tokens;
@@ -93,15 +98,28 @@ internal sealed class Parser
         }
     }
 
+    // Every nesting the input can make (parentheses, calls, unary minus, a^b^c) passes through here: the depth is
+    // counted so that no input controls the recursion beyond MaxDepth (10,000 '(' would overflow the stack).
     private Expr ParseUnary()
     {
         Token token = Peek;
-        if (token.Kind == TokenKind.Operator && token.Text == "-")
+        if (++_depth > MaxDepth)
         {
-            _next++;
-            return new OperationExpr(Op.Negate, [ParseUnary()], token.Column);
+            throw Error(token, $"the expression nests deeper than {MaxDepth} levels (parentheses, calls, '-' and '^' chains)");
         }
-        return ParsePower();
+        try
+        {
+            if (token.Kind == TokenKind.Operator && token.Text == "-")
+            {
+                _next++;
+                return new OperationExpr(Op.Negate, [ParseUnary()], token.Column);
+            }
+            return ParsePower();
+        }
+        finally
+        {
+            _depth--;
+        }
     }
 
     private Expr ParsePower()

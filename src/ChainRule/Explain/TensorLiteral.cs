@@ -49,6 +49,9 @@ public static class TensorLiteral
         return Tensor.FromArray(values.ToArray(), new Shape([.. dims]));
     }
 
+    /// <summary>The deepest nesting of '[' a literal may have.</summary>
+    private const int MaxRank = 32;
+
     private sealed class Reader(string text, string where, int offset)
     {
         private int _i;
@@ -66,11 +69,15 @@ public static class TensorLiteral
         }
 
         // A number, or '[' value (',' value)* ']' whose items all have the same shape; returns the values, row-major, and the shape.
-        public (List<double> Values, List<int> Dims) Value()
+        public (List<double> Values, List<int> Dims) Value(int depth = 0)
         {
             SkipSpace();
             if (_i < text.Length && text[_i] == '[')
             {
+                if (depth >= MaxRank)
+                {
+                    throw Error($"lists nest deeper than {MaxRank} levels (a tensor of rank above {MaxRank})");
+                }
                 int open = _i;
                 _i++;
                 var values = new List<double>();
@@ -81,7 +88,7 @@ public static class TensorLiteral
                 {
                     SkipSpace();
                     int itemStart = _i;
-                    (List<double> item, List<int> dims) = Value();
+                    (List<double> item, List<int> dims) = Value(depth + 1);
                     if (itemDims is null)
                     {
                         (itemDims, firstItem) = (dims, itemStart);

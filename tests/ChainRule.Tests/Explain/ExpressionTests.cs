@@ -98,3 +98,44 @@ public class ExpressionTests
         _ => throw new ArgumentException(e.ToString()),
     };
 }
+
+// Inputs that once overflowed the stack (issue 11): the nesting depth is capped, with a clear error.
+public class ExpressionDepthTests
+{
+    public static TheoryData<string> Deep() => new()
+    {
+        new string('(', 10_000) + "x" + new string(')', 10_000),
+        string.Concat(Enumerable.Repeat("tanh(", 10_000)) + "x" + new string(')', 10_000),
+        new string('-', 100_000) + "x",
+        string.Join("^", Enumerable.Repeat("a", 10_000)),
+    };
+
+    [Theory]
+    [MemberData(nameof(Deep))]
+    public void A_deeply_nested_expression_is_refused_not_a_stack_overflow(string text)
+    {
+        var e = Assert.Throws<ExpressionException>(() => Expression.Parse(text));
+        Assert.Contains("nests deeper than 200 levels", e.Message);
+    }
+
+    [Fact]
+    public void Nesting_within_the_limit_still_parses_and_evaluates()
+    {
+        string text = new string('(', 150) + "x" + new string(')', 150) + " * " + string.Concat(Enumerable.Repeat("tanh(", 40)) + "x" + new string(')', 40);
+        Tensor y = Expression.Parse(text).Evaluate(new Dictionary<string, Tensor> { ["x"] = Tensor.Scalar(0.5, DType.Float64) });
+        double t = 0.5;
+        for (int i = 0; i < 40; i++)
+        {
+            t = Math.Tanh(t);
+        }
+        Assert.Equal(0.5 * t, y.Item(), 12);
+    }
+
+    [Fact]
+    public void A_deeply_nested_tensor_literal_is_refused()
+    {
+        var e = Assert.Throws<ExpressionException>(() => ChainRule.Explain.TensorLiteral.Parse(new string('[', 100_000) + "1" + new string(']', 100_000)));
+        Assert.Contains("nest deeper than 32 levels", e.Message);
+        Assert.Equal(new Shape(1, 1, 1), ChainRule.Explain.TensorLiteral.Parse("[[[1]]]").Shape);
+    }
+}
