@@ -70,31 +70,49 @@ internal sealed class Parser
 
     private Expr ParseProduct() => ParseChain(ParseUnary, ('*', Op.Multiply), ('/', Op.Divide), ('@', Op.MatMul));
 
-    // Left-associative binary operators of one precedence; Add and Multiply extend the chain they started.
+    // Left-associative binary operators of one precedence; Add and Multiply extend the chain they started. The chain's
+    // operands are collected in a list and the n-ary node built once it closes (a flat sum of n terms is O(n), not O(n^2)).
     private Expr ParseChain(Func<Expr> operand, params (char Symbol, Op Op)[] operators)
     {
         Expr left = operand();
-        bool openChain = false; // left is an n-ary node this loop built, so the same operator joins it
+        List<Expr>? chain = null; // the operands of the open Add or Multiply chain, left first
+        Op chainOp = default;
+        int chainColumn = 0;
         while (true)
         {
             Token token = Peek;
             int k = Array.FindIndex(operators, o => token.Kind == TokenKind.Operator && token.Text[0] == o.Symbol);
             if (k < 0)
             {
-                return left;
+                return Close();
             }
             _next++;
             Op op = operators[k].Op;
             Expr right = operand();
-            if (openChain && left is OperationExpr chain && chain.Op == op)
+            if (chain is not null && chainOp == op)
             {
-                left = chain with { Operands = [.. chain.Operands, right] };
+                chain.Add(right);
+                continue;
+            }
+            left = Close();
+            if (op is Op.Add or Op.Multiply)
+            {
+                (chain, chainOp, chainColumn) = ([left, right], op, token.Column);
             }
             else
             {
                 left = new OperationExpr(op, [left, right], token.Column);
-                openChain = op is Op.Add or Op.Multiply;
             }
+        }
+
+        Expr Close()
+        {
+            if (chain is not null)
+            {
+                left = new OperationExpr(chainOp, [.. chain], chainColumn);
+                chain = null;
+            }
+            return left;
         }
     }
 

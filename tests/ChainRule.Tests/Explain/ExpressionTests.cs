@@ -132,6 +132,15 @@ public class ExpressionDepthTests
     }
 
     [Fact]
+    public void A_flat_sum_of_100000_terms_is_one_node()
+    {
+        string text = string.Join(" + ", Enumerable.Repeat("x", 100_000)) + " - x*x*x";
+        Expression e = Expression.Parse(text);
+        Tensor y = e.Evaluate(new Dictionary<string, Tensor> { ["x"] = Tensor.Scalar(2, DType.Float64) });
+        Assert.Equal(200_000 - 8, y.Item());
+    }
+
+    [Fact]
     public void A_deeply_nested_tensor_literal_is_refused()
     {
         var e = Assert.Throws<ExpressionException>(() => ChainRule.Explain.TensorLiteral.Parse(new string('[', 100_000) + "1" + new string(']', 100_000)));
