@@ -34,7 +34,7 @@ public static class Program
         if (parsed.Errors.Count > 0)
         {
             string command = parsed.CommandResult.Command == root ? "chainrule" : $"chainrule {parsed.CommandResult.Command.Name}";
-            error.WriteLine($"chainrule: {string.Join(" ", parsed.Errors.Select(e => e.Message).Reverse())} (see '{command} --help')");
+            error.WriteLine($"chainrule: {string.Join(" ", parsed.Errors.Select(e => Plain(e.Message)).Reverse())} (see '{command} --help')");
             return 2;
         }
         try
@@ -57,6 +57,23 @@ public static class Program
             error.WriteLine($"chainrule: internal error ({e.GetType().Name}): {e.Message}");
             return 70;
         }
+    }
+
+    // System.CommandLine names .NET types ("as expected type 'System.Nullable`1[System.Double]'"): say it in words.
+    private static string Plain(string message)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(message, @"^Cannot parse argument '(.*)' for option '(.*)' as expected type '(.*)'\.$");
+        if (!match.Success)
+        {
+            return message;
+        }
+        string type = match.Groups[3].Value;
+        string expected = type.Contains("Double", StringComparison.Ordinal) ? "a number, e.g. 0.01"
+            : type.Contains("UInt64", StringComparison.Ordinal) ? "a whole number of 0 or more"
+            : type.Contains("Int32", StringComparison.Ordinal) ? "a whole number"
+            : type.Contains("Boolean", StringComparison.Ordinal) ? "true or false"
+            : "a value of another kind";
+        return $"{match.Groups[2].Value} '{match.Groups[1].Value}': expected {expected}.";
     }
 
     private static bool IsUserError(Exception e) => e is UserException or ArgumentException or InvalidDataException or DataFormatException

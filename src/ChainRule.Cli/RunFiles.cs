@@ -21,6 +21,8 @@ public static class RunFiles
         AtomicFile.WriteAllText(Path.Combine(directory, Config), config.ToJson());
         AtomicFile.WriteAllText(Path.Combine(directory, Metrics), MetricsCsv(results));
         AtomicFile.WriteAllBytes(Path.Combine(directory, Curves), Charts.Curves(results, config.Data.Name));
+        // an earlier model's evaluation would otherwise sit beside the new weights as if it were theirs
+        File.Delete(Path.Combine(directory, Confusion));
     }
 
     /// <summary>Rebuilds the model a directory describes and loads its weights.</summary>

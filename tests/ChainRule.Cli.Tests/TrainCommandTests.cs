@@ -47,6 +47,34 @@ public class TrainCommandTests
     private static string[] WithoutTimings(string path) =>
         File.ReadAllLines(path).Select(line => string.Join(',', line.Split(',').Where((_, i) => i is not (5 or 6)))).ToArray();
 
+    [Fact]
+    public void One_epoch_on_one_thread_is_said_in_the_singular()
+    {
+        using var dir = new TempDirectory();
+        Cli.Result r = Cli.Run("train", "--hidden", "16", "--epochs", "1", "--threads", "1", "--out", dir.Path);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains(" 1 epoch, batch 64, adamw lr 0.001, 1 thread.", r.Output);
+        Assert.Contains(" after 1 epoch in ", r.Output);
+
+        // evaluate draws confusion.png; retraining into the folder removes it with the old model
+        Assert.Equal(0, Cli.Run("evaluate", "--model", dir.Path).ExitCode);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "confusion.png")));
+        Assert.Equal(0, Cli.Run("train", "--hidden", "16", "--epochs", "1", "--threads", "1", "--out", dir.Path).ExitCode);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "confusion.png")));
+    }
+
+    [Theory]
+    [InlineData("--lr", "inf", "--lr 'inf': expected a number, e.g. 0.01.")]
+    [InlineData("--epochs", "x", "--epochs 'x': expected a whole number.")]
+    [InlineData("--seed", "-1", "--seed '-1': expected a whole number of 0 or more.")]
+    public void Values_that_do_not_parse_are_described_in_words_not_dotnet_types(string option, string value, string expected)
+    {
+        Cli.Result r = Cli.Run("train", option, value);
+        Assert.Equal(2, r.ExitCode);
+        Cli.AssertOneLineError(r, expected);
+        Assert.DoesNotContain("System.", r.Error);
+    }
+
     [Theory]
     [InlineData("--lr", "-1", "--lr -1")]
     [InlineData("--lr", "abc", "abc")]

@@ -43,7 +43,7 @@ internal sealed class TrainRun(
         string directory = outputDirectory ?? Path.Combine("runs", $"{Path.GetFileNameWithoutExtension(source.TrimEnd('/'))}-{DateTime.Now:yyyyMMdd-HHmmss}");
 
         ui.WriteLine($"Training {string.Join("-", model.LayerSizes)} {activation} MLP on {dataConfig.Name}: {train.Count:N0} train / {test.Count:N0} test examples, " +
-            $"{settings.Epochs} epochs, batch {settings.BatchSize}, {settings.Optimizer} lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, {settings.Threads} threads.");
+            $"{Count(settings.Epochs, "epoch")}, batch {settings.BatchSize}, {settings.Optimizer} lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, {Count(settings.Threads, "thread")}.");
         IReadOnlyList<EpochResult> results = ui.Interactive ? FitWithProgressBars(trainer, train, test) : FitWithLines(trainer, train, test);
 
         EpochResult last = results[^1];
@@ -57,10 +57,12 @@ internal sealed class TrainRun(
         RunFiles.Save(directory, network, config, results);
         ui.Console.Write(Tables.Epochs(results, classes is not null));
         string score = classes is null ? $"test loss {last.TestLoss:F4}" : $"test accuracy {Tables.Percent(last.TestAccuracy, 2)}";
-        ui.WriteLine($"Done: {score} after {settings.Epochs} epochs in {results.Sum(r => r.Seconds):F1} s of training. Saved to {directory}/ " +
+        ui.WriteLine($"Done: {score} after {Count(settings.Epochs, "epoch")} in {results.Sum(r => r.Seconds):F1} s of training. Saved to {directory}/ " +
             $"({RunFiles.Model}, {RunFiles.Config}, {RunFiles.Metrics}, {RunFiles.Curves}).");
         return 0;
     }
+
+    private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
     private IReadOnlyList<EpochResult> FitWithLines(Trainer trainer, Dataset train, Dataset test) =>
         trainer.Fit(train, test, settings.Epochs, settings.BatchSize, settings.Seed, onEpoch: r => ui.WriteLine(Tables.EpochLine(r, settings.Epochs)));
