@@ -63,6 +63,25 @@ public class TrainCommandTests
         Assert.False(File.Exists(Path.Combine(dir.Path, "confusion.png")));
     }
 
+    [Fact]
+    public void Regression_predict_prints_plain_numbers()
+    {
+        using var dir = new TempDirectory();
+        var lines = new List<string> { "a,b,y" };
+        var random = new Random(3);
+        for (int i = 0; i < 200; i++)
+        {
+            double a = random.NextDouble(), b = random.NextDouble();
+            lines.Add(FormattableString.Invariant($"{a},{b},{(2 * a) - b + 0.5}"));
+        }
+        File.WriteAllLines(dir.File("linear.csv"), lines);
+        Assert.Equal(0, Cli.Run("train", "--data", dir.File("linear.csv"), "--loss", "mse", "--hidden", "8", "--epochs", "2", "--out", dir.File("run")).ExitCode);
+        Cli.Result r = Cli.Run("predict", "--model", dir.File("run"), "--index", "0");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Matches(@"test example 0 \(true: -?[0-9.]+\): predicted -?[0-9.]+(e-?\d+)?\s*$", r.Output);
+        Assert.DoesNotContain("tensor", r.Output);
+    }
+
     [Theory]
     [InlineData("--lr", "inf", "--lr 'inf': expected a number, e.g. 0.01.")]
     [InlineData("--epochs", "x", "--epochs 'x': expected a whole number.")]

@@ -33,7 +33,7 @@ public static class PredictCommand
                 throw new UserException($"--index {i}: the test set of {test.Name} has examples 0 to {test.Count - 1}.");
             }
             Tensor x = test.Features.Select(0, i).Reshape(1, -1);
-            string truth = config.Data.ClassNames is string[] names ? names[(int)test.Labels[i]] : test.Labels.Select(0, i).ToString();
+            string truth = config.Data.ClassNames is string[] names ? names[(int)test.Labels[i]] : Numbers(test.Labels.Select(0, i));
             Show(ui, network, config, x, $"{config.Data.Name} test example {i} (true: {truth})");
             return 0;
         }
@@ -48,6 +48,10 @@ public static class PredictCommand
         return 0;
     }
 
+    // A regression target or prediction as plain numbers ("0.4292" or "1.5, -2"), not a tensor's printout.
+    private static string Numbers(Tensor values) =>
+        string.Join(", ", values.ToDoubleArray().Select(v => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)));
+
     private static void Show(ConsoleUi ui, Module network, RunConfig config, Tensor x, string title)
     {
         Tensor output;
@@ -57,7 +61,7 @@ public static class PredictCommand
         }
         if (config.Data.ClassNames is not string[] names)
         {
-            ui.WriteLine($"{title}: predicted {output}");
+            ui.WriteLine($"{title}: predicted {Numbers(output)}");
             return;
         }
         // Probabilities: softmax of logits; an output layer that already gives probabilities is normalised instead.
