@@ -43,3 +43,20 @@ public class DivergenceTests
         Cli.AssertOneLineError(Cli.Run("predict", "--model", dir.Path, "--index", "0"), "holds NaN or infinite values");
     }
 }
+
+// The test loss train prints is the quantity evaluate prints (label smoothing only in the training loss).
+public class LossReportingTests
+{
+    [Fact]
+    public void Train_and_evaluate_report_the_same_test_loss()
+    {
+        using var dir = new TempDirectory();
+        Cli.Result trained = Cli.Run("train", "--hidden", "32", "--epochs", "2", "--label-smoothing", "0.2", "--out", dir.Path);
+        Assert.Equal(0, trained.ExitCode);
+        Assert.Contains("The train loss includes label smoothing 0.2; the test loss is plain cross-entropy", trained.Output);
+        string epoch = trained.Output.Split('\n').Last(l => l.StartsWith("epoch   2/2", StringComparison.Ordinal));
+        string testLoss = epoch.Split("test loss ")[1].Split(' ')[0];
+        Cli.Result evaluated = Cli.Run("evaluate", "--model", dir.Path);
+        Assert.Contains($"loss {testLoss}", evaluated.Output);
+    }
+}

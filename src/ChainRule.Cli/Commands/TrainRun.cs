@@ -39,11 +39,17 @@ internal sealed class TrainRun(
         {
             Schedule = CreateSchedule(steps),
             ClipNorm = settings.ClipNorm,
+            // the test loss is the plain loss, as 'evaluate' reports it; only the training loss carries the smoothing
+            EvaluationLoss = LossFunctions.Create(settings.Loss, classes, 0),
         };
         string directory = outputDirectory ?? Path.Combine("runs", $"{Path.GetFileNameWithoutExtension(source.TrimEnd('/'))}-{DateTime.Now:yyyyMMdd-HHmmss}");
 
         ui.WriteLine($"Training {string.Join("-", model.LayerSizes)} {activation} MLP on {dataConfig.Name}: {train.Count:N0} train / {test.Count:N0} test examples, " +
             $"{Count(settings.Epochs, "epoch")}, batch {settings.BatchSize}, {settings.Optimizer} lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, {Count(settings.Threads, "thread")}.");
+        if (settings.LabelSmoothing > 0 && settings.Loss == "cross-entropy")
+        {
+            ui.WriteLine($"The train loss includes label smoothing {settings.LabelSmoothing.ToString(CultureInfo.InvariantCulture)}; the test loss is plain cross-entropy, as 'evaluate' reports it.");
+        }
         IReadOnlyList<EpochResult> results = ui.Interactive ? FitWithProgressBars(trainer, train, test) : FitWithLines(trainer, train, test);
 
         EpochResult last = results[^1];

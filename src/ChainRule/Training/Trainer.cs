@@ -31,6 +31,13 @@ public sealed class Trainer
 
     public LossFunction Loss { get; }
 
+    /// <summary>
+    /// The loss <see cref="Evaluate"/> reports (the test loss of every epoch); by default the training loss. Set it to
+    /// the plain loss when training uses a regularized one (label smoothing), so the test loss means what an
+    /// evaluation of the saved model reports.
+    /// </summary>
+    public LossFunction? EvaluationLoss { get; init; }
+
     /// <summary>Scales the optimizer's initial learning rate, step by step.</summary>
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
@@ -107,7 +114,7 @@ public sealed class Trainer
             foreach ((Tensor x, Tensor y) in new DataLoader(data, batchSize))
             {
                 Variable output = Model.Forward(x);
-                lossSum += Loss(output, y).Item() * x.Shape[0];
+                lossSum += (EvaluationLoss ?? Loss)(output, y).Item() * x.Shape[0];
                 confusion?.Add(y, output.Data.ArgMax(1));
             }
         }
