@@ -60,3 +60,24 @@ public class LossReportingTests
         Assert.Contains($"loss {testLoss}", evaluated.Output);
     }
 }
+
+public class ClassMismatchTests
+{
+    [Fact]
+    public void Evaluating_on_data_with_other_class_names_warns()
+    {
+        using var dir = new TempDirectory();
+        var random = new Random(1);
+        string Rows(string first, string second) => string.Join("\n", new[] { "u,v,label" }.Concat(Enumerable.Range(0, 60).Select(i =>
+            FormattableString.Invariant($"{random.NextDouble()},{random.NextDouble()},{(i % 2 == 0 ? first : second)}"))));
+        File.WriteAllText(dir.File("ab.csv"), Rows("apple", "banana"));
+        File.WriteAllText(dir.File("xy.csv"), Rows("xylophone", "yodel"));
+        Assert.Equal(0, Cli.Run("train", "--data", dir.File("ab.csv"), "--hidden", "4", "--epochs", "1", "--out", dir.File("run")).ExitCode);
+
+        Cli.Result same = Cli.Run("evaluate", "--model", dir.File("run"), "--data", dir.File("ab.csv"));
+        Assert.DoesNotContain("warning", same.Output);
+        Cli.Result other = Cli.Run("evaluate", "--model", dir.File("run"), "--data", dir.File("xy.csv"));
+        Assert.Equal(0, other.ExitCode);
+        Assert.Contains("classes (xylophone, yodel) are not the ones the model was trained on (apple, banana); they are matched by position.", other.Output);
+    }
+}

@@ -27,6 +27,10 @@ public static class EvaluateCommand
         (Sequential network, RunConfig config) = RunFiles.Load(directory);
         Dataset test = DataSources.TestSetOf(config.Data, source);
         CheckFits(test, config);
+        if (ClassNameWarning(test, config) is string warning)
+        {
+            ui.WriteLine(warning);
+        }
         var trainer = new Trainer(network, new Optim.Sgd(network.Parameters(), 0), LossFunctions.Create(config.Training.Loss, config.Data.ClassNames?.Length));
         Evaluation evaluation = trainer.Evaluate(test);
         ui.WriteLine($"{test.Name}: {test.Count:N0} examples, model {string.Join("-", config.Model.LayerSizes)} from {directory}");
@@ -57,6 +61,17 @@ public static class EvaluateCommand
         {
             throw new UserException($"{data.Name}: its targets ({data.ClassNames?.Count.ToString() ?? "numeric"} classes) do not match the model's ({config.Data.ClassNames?.Length.ToString() ?? "numeric"}).");
         }
+    }
+
+    /// <summary>A warning when the data's class names are not the model's (classes are then matched by position).</summary>
+    internal static string? ClassNameWarning(Dataset data, RunConfig config)
+    {
+        if (data.ClassNames is not { } names || config.Data.ClassNames is not { } trained || names.SequenceEqual(trained))
+        {
+            return null;
+        }
+        static string Few(IEnumerable<string> n) => string.Join(", ", n.Take(4)) + (n.Count() > 4 ? ", ..." : "");
+        return $"warning: {data.Name}'s classes ({Few(names)}) are not the ones the model was trained on ({Few(trained)}); they are matched by position.";
     }
 
     private static void Regression(ConsoleUi ui, Module network, Dataset test)
