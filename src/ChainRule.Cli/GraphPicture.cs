@@ -17,16 +17,21 @@ public static class GraphPicture
 
     /// <summary>Writes <paramref name="output"/>'s graph to <paramref name="path"/> (.dot, .svg or .png) and returns a line saying what was written.</summary>
     /// <exception cref="UserException">The extension is unknown, or dot is missing (the .dot text is then written next to the target) or fails.</exception>
+    /// <summary>The picture's format (".svg", ".png" or ".dot") from its path; checked before any work is done.</summary>
+    /// <exception cref="UserException">Another extension.</exception>
+    public static string CheckPath(string path)
+    {
+        string format = Path.GetExtension(path).ToLowerInvariant();
+        return format is ".dot" or ".svg" or ".png" ? format
+            : throw new UserException($"--graph {path}: the picture must be a .svg, .png or .dot file.");
+    }
+
     public static string Write(Variable output, string path, string? title = null) => Write(output, path, title, dotProgram: "dot");
 
     // dotProgram: the Graphviz executable; tests name one that does not exist to see the fallback.
     internal static string Write(Variable output, string path, string? title, string dotProgram)
     {
-        string format = Path.GetExtension(path).ToLowerInvariant();
-        if (format is not (".dot" or ".svg" or ".png"))
-        {
-            throw new UserException($"--graph {path}: the picture must be a .svg, .png or .dot file.");
-        }
+        string format = CheckPath(path);
         string dot = Graph.ToDot(output, title);
         if (format == ".dot")
         {

@@ -61,10 +61,7 @@ public sealed class ExplainCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Equal(message, error.TrimEnd('\n'));
         Assert.DoesNotContain('\n', error.TrimEnd('\n'));
-        if (!args.Contains("--graph"))
-        {
-            Assert.Equal("", output);
-        }
+        Assert.Equal("", output); // a bad --graph extension too is found before the explanation is printed
     }
 
     [Fact]

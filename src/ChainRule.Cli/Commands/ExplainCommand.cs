@@ -28,6 +28,10 @@ public static class ExplainCommand
 
     private static int Run(ConsoleUi ui, string expression, string[] values, string? graph)
     {
+        if (graph is not null)
+        {
+            GraphPicture.CheckPath(graph); // before the explanation is printed, not after it
+        }
         Explanation explanation = Explanation.Create(expression, TensorLiteral.ParseAssignments(values));
         foreach (string line in explanation.Lines)
         {

@@ -75,7 +75,7 @@ public static class Mnist
         ArgumentNullException.ThrowIfNull(directory);
         if (!Directory.Exists(directory))
         {
-            throw new DirectoryNotFoundException($"MNIST directory not found: {directory}");
+            throw new DirectoryNotFoundException($"MNIST directory not found: {directory}.");
         }
         name ??= Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
         return Load(name, classNames ?? s_digitClasses, baseName =>
