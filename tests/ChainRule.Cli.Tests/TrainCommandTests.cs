@@ -55,6 +55,7 @@ public class TrainCommandTests
         Assert.Equal(0, r.ExitCode);
         Assert.Contains(" 1 epoch, batch 64, adamw lr 0.001, 1 thread.", r.Output);
         Assert.Contains(" after 1 epoch in ", r.Output);
+        Assert.Single(r.Output.Split('\n'), l => l.Contains("samples/s", StringComparison.Ordinal)); // piped: the epoch line, not again as a table
 
         // evaluate draws confusion.png; retraining into the folder removes it with the old model
         Assert.Equal(0, Cli.Run("evaluate", "--model", dir.Path).ExitCode);

@@ -61,7 +61,11 @@ internal sealed class TrainRun(
             Results = new ResultsConfig(last.TestLoss, last.TestAccuracy, results.Sum(r => r.Seconds)),
         };
         RunFiles.Save(directory, network, config, results);
-        ui.Console.Write(Tables.Epochs(results, classes is not null));
+        if (ui.Interactive)
+        {
+            // the summary table gathers what the progress bars showed; piped output has the epoch lines already
+            ui.Console.Write(Tables.Epochs(results, classes is not null));
+        }
         string score = classes is null ? $"test loss {last.TestLoss:F4}" : $"test accuracy {Tables.Percent(last.TestAccuracy, 2)}";
         ui.WriteLine($"Done: {score} after {Count(settings.Epochs, "epoch")} in {results.Sum(r => r.Seconds):F1} s of training. Saved to {directory}/ " +
             $"({RunFiles.Model}, {RunFiles.Config}, {RunFiles.Metrics}, {RunFiles.Curves}).");
