@@ -21,7 +21,7 @@ public static class Charts
         {
             loss.Add.Scatter(epochs, testLoss).LegendText = "test";
         }
-        Label(loss, $"{title}: loss", "loss");
+        Label(loss, $"{title}: loss", "loss", Alignment.UpperRight);
 
         Plot accuracy = multiplot.GetPlot(1);
         double[] trainAccuracy = results.Select(r => r.TrainAccuracy * 100).ToArray();
@@ -30,7 +30,7 @@ public static class Charts
             accuracy.Add.Scatter(epochs, trainAccuracy).LegendText = "train";
             accuracy.Add.Scatter(epochs, results.Select(r => r.TestAccuracy * 100).ToArray()).LegendText = "test";
         }
-        Label(accuracy, $"{title}: accuracy", "accuracy (%)");
+        Label(accuracy, $"{title}: accuracy", "accuracy (%)", Alignment.LowerRight);
         return multiplot.Render(1000, 400).GetImageBytes(ImageFormat.Png);
     }
 
@@ -69,11 +69,13 @@ public static class Charts
         return plot.GetImageBytes(800, 700, ImageFormat.Png);
     }
 
-    private static void Label(Plot plot, string title, string y)
+    // The legend goes where the curves are not: late epochs sit low on a loss plot and high on an accuracy plot, so
+    // the default upper-right corner hid the accuracy's last epochs.
+    private static void Label(Plot plot, string title, string y, Alignment legend)
     {
         plot.Title(title);
         plot.XLabel("epoch");
         plot.YLabel(y);
-        plot.ShowLegend();
+        plot.ShowLegend(legend);
     }
 }
