@@ -76,7 +76,7 @@ public class MissionExamples
         const int K = 32;
         var g = new Generator(3);
         Tensor x0 = Tensor.RandomUniform([784, batch], 0, 1, g, DType.Float64);
-        Tensor labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(i => (double)((i * 7) % 10)).ToArray());
+        Tensor labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(i => (long)((i * 7) % 10)).ToArray());
         Tensor y = Tensor.OneHot(labels, 10, DType.Float64).Transpose(); // (10, B)
         var w1 = new Variable(Tensor.RandomNormal([784, K], 0, 0.05, g, DType.Float64));
         var b1 = new Variable(Tensor.RandomNormal([K, 1], 0, 0.1, g, DType.Float64));

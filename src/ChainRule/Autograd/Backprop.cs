@@ -100,7 +100,7 @@ internal static class Backprop
         }
         foreach (Variable? gx in gxs)
         {
-            if (gx is not null && gx != gy && !SharesMemory(gx, gxs))
+            if (gx is not null && !ReferenceEquals(gx, gy) && !SharesMemory(gx, gxs))
             {
                 Recycle(gx, adoptions: 0);
             }

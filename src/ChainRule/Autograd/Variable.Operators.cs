@@ -46,5 +46,23 @@ public partial class Variable
 
     public Variable Pow(double exponent) => F.Pow(this, exponent);
 
-    private static Variable Constant(double value, Variable like) => new(Tensor.Scalar(value, like.DType), requiresGrad: false);
+    /// <summary>Elementwise equality as a Bool constant (no graph), as torch's <c>==</c>. Identity is <see cref="object.ReferenceEquals"/>; null checks are <c>is null</c>.</summary>
+    public static Variable operator ==(Variable x, Variable y) => F.Equal(x, y);
+
+    public static Variable operator !=(Variable x, Variable y) => F.NotEqual(x, y);
+
+    public static Variable operator <(Variable x, Variable y) => F.Less(x, y);
+
+    public static Variable operator >(Variable x, Variable y) => F.Greater(x, y);
+
+    public static Variable operator <=(Variable x, Variable y) => F.LessEqual(x, y);
+
+    public static Variable operator >=(Variable x, Variable y) => F.GreaterEqual(x, y);
+
+    /// <summary>Reference identity: the graph keys Variables by object. Elementwise equality is <c>==</c>.</summary>
+    public override bool Equals(object? obj) => ReferenceEquals(this, obj);
+
+    public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(this);
+
+    private static Variable Constant(double value, Variable like) => new(Tensor.ScalarFor(value, like.Data), requiresGrad: false);
 }

@@ -13,11 +13,19 @@ namespace ChainRule;
 /// </remarks>
 public partial class Variable
 {
-    public Variable(Tensor data, bool requiresGrad = true, string? name = null)
+    /// <param name="data">The value.</param>
+    /// <param name="requiresGrad">Whether gradients flow to this Variable; by default true for floating-point data and false for
+    /// integer and bool data, which never require a gradient (asking for one is refused, as in PyTorch).</param>
+    /// <param name="name">A name for printing and explanations.</param>
+    public Variable(Tensor data, bool? requiresGrad = null, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(data);
+        if (requiresGrad == true && !data.DType.IsFloatingPoint())
+        {
+            throw new ArgumentException($"only floating-point Variables can require a gradient; this one is {data.DType.Name()} (shape {data.Shape}). Pass requiresGrad: false, or convert with .To(DType.Float32).", nameof(requiresGrad));
+        }
         Data = data;
-        RequiresGrad = requiresGrad;
+        RequiresGrad = requiresGrad ?? data.DType.IsFloatingPoint();
         Name = name;
     }
 

@@ -19,7 +19,7 @@ namespace ChainRule.Data;
 public static class Csv
 {
     /// <summary>
-    /// Reads <paramref name="path"/> into Features (n, columns - 1) float32 and Labels (n) float32.
+    /// Reads <paramref name="path"/> into Features (n, columns - 1) float32 and Labels (n): Int64 class indices for classification, float32 targets for regression.
     /// </summary>
     /// <remarks>
     /// Header (when <see cref="CsvOptions.HasHeader"/> is null): the first row is a header when one of its cells is
@@ -108,7 +108,7 @@ public static class Csv
             float[] y = [.. data.Select(row => (float)ParseNumber(path, row.Line, target, row.Cells[target], header))];
             return new Dataset(name, x, Tensor.FromArray(y));
         }
-        (float[] labels, string[] classNames) = allNumbers ? NumericClasses(targets) : StringClasses(targets);
+        (long[] labels, string[] classNames) = allNumbers ? NumericClasses(targets) : StringClasses(targets);
         return new Dataset(name, x, Tensor.FromArray(labels), classNames);
     }
 
@@ -232,7 +232,7 @@ public static class Csv
     }
 
     // Classes from numbers: distinct values in ascending order ("1" and "1.0" are one class, named "1").
-    private static (float[] Labels, string[] ClassNames) NumericClasses(string[] targets)
+    private static (long[] Labels, string[] ClassNames) NumericClasses(string[] targets)
     {
         double[] values = [.. targets.Select(t => double.Parse(t, NumberStyles.Float, CultureInfo.InvariantCulture))];
         double[] classes = [.. values.Distinct().Order()];
@@ -241,11 +241,11 @@ public static class Csv
         {
             index[classes[c]] = c;
         }
-        return ([.. values.Select(v => (float)index[v])], [.. classes.Select(c => c.ToString(CultureInfo.InvariantCulture))]);
+        return ([.. values.Select(v => (long)index[v])], [.. classes.Select(c => c.ToString(CultureInfo.InvariantCulture))]);
     }
 
     // Classes from strings: distinct values in ordinal order.
-    private static (float[] Labels, string[] ClassNames) StringClasses(string[] targets)
+    private static (long[] Labels, string[] ClassNames) StringClasses(string[] targets)
     {
         string[] classes = [.. targets.Distinct().Order(StringComparer.Ordinal)];
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -253,6 +253,6 @@ public static class Csv
         {
             index[classes[c]] = c;
         }
-        return ([.. targets.Select(t => (float)index[t])], classes);
+        return ([.. targets.Select(t => (long)index[t])], classes);
     }
 }

@@ -3,7 +3,7 @@ namespace ChainRule.Data;
 /// <summary>
 /// A labelled data set held as two tensors with the same first dimension n (one row per sample):
 /// <see cref="Features"/> of shape (n, ...) and <see cref="Labels"/>, which is either
-/// (n) class indices 0..C-1 stored as exact integers (classification: <see cref="ClassNames"/> has C entries)
+/// (n) Int64 class indices 0..C-1 (classification: <see cref="ClassNames"/> has C entries)
 /// or (n) / (n, k) real targets (regression: <see cref="ClassNames"/> is null).
 /// </summary>
 /// <remarks>
@@ -30,10 +30,15 @@ public sealed class Dataset
             {
                 throw new ArgumentException($"{name}: classification labels must be (n) class indices, got {labels.Shape}.", nameof(labels));
             }
-            double[] values = labels.ToDoubleArray();
+            if (!labels.DType.IsInteger())
+            {
+                throw new ArgumentException($"{name}: classification labels must be integer class indices (Int64), got {labels.DType.Name()}; convert with .To(DType.Int64).", nameof(labels));
+            }
+            labels = labels.To(DType.Int64);
+            long[] values = labels.ToArray<long>();
             for (int i = 0; i < values.Length; i++)
             {
-                if (values[i] != Math.Floor(values[i]) || values[i] < 0 || values[i] >= classNames.Count)
+                if (values[i] < 0 || values[i] >= classNames.Count)
                 {
                     throw new ArgumentException($"{name}: label {values[i]} of row {i} is not a class index in [0, {classNames.Count}).", nameof(labels));
                 }
@@ -51,7 +56,7 @@ public sealed class Dataset
     /// <summary>(n, ...): one row per sample; float32 from every loader in ChainRule.Data.</summary>
     public Tensor Features { get; }
 
-    /// <summary>(n) class indices as exact integers in float32, or (n) / (n, k) regression targets.</summary>
+    /// <summary>(n) Int64 class indices, or (n) / (n, k) floating-point regression targets.</summary>
     public Tensor Labels { get; }
 
     /// <summary>The name of each class, by index; null for regression.</summary>
@@ -114,13 +119,11 @@ public sealed class Dataset
     {
         Tensor result = Tensor.Uninitialized(new Shape([rows.Length, .. source.Shape.Dims[1..]]), source.DType); // every row is copied in
         Tensor x = source.Contiguous();
-        if (source.DType == DType.Float32)
+        switch (source.DType.ElementSize())
         {
-            CopyRows<float>(x.AsSpan<float>(), rows, source.Shape[0], result.AsSpan<float>());
-        }
-        else
-        {
-            CopyRows<double>(x.AsSpan<double>(), rows, source.Shape[0], result.AsSpan<double>());
+            case 4: CopyRows<int>(x.AsBits<int>(), rows, source.Shape[0], result.AsBits<int>()); break;
+            case 8: CopyRows<long>(x.AsBits<long>(), rows, source.Shape[0], result.AsBits<long>()); break;
+            default: CopyRows<byte>(x.AsBits<byte>(), rows, source.Shape[0], result.AsBits<byte>()); break;
         }
         return result;
     }
@@ -152,10 +155,10 @@ public sealed class Dataset
         {
             groups[c] = [];
         }
-        double[] labels = Labels.ToDoubleArray();
+        long[] labels = Labels.ToArray<long>();
         for (int i = 0; i < labels.Length; i++)
         {
-            groups[(int)labels[i]].Add(i);
+            groups[labels[i]].Add(i);
         }
         return groups;
     }

@@ -101,7 +101,7 @@ public static class Idx
         {
             BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4 + (4 * i)), tensor.Shape.Dims[i]);
         }
-        Tensor values = tensor.Contiguous();
+        Tensor values = (tensor.DType.IsFloatingPoint() ? tensor : tensor.To(DType.Float64)).Contiguous(); // integers are exact in float64
         if (values.DType == DType.Float32)
         {
             Encode<float>(values.AsSpan<float>(), type, bytes.AsSpan(headerBytes));

@@ -9,7 +9,7 @@ namespace ChainRule.Data;
 /// </summary>
 /// <remarks>
 /// Every loader returns (Train, Test) with Features of shape (n, rows * cols) float32 (each image flattened
-/// row by row), pixel values scaled from 0..255 to [0, 1] by dividing by 255, and Labels (n) float32 class
+/// row by row), pixel values scaled from 0..255 to [0, 1] by dividing by 255, and Labels (n) Int64 class
 /// indices. Errors name the file: <see cref="DataFormatException"/> for content, FileNotFoundException for a
 /// missing file.
 /// </remarks>
@@ -119,7 +119,7 @@ public static class Mnist
         }
         Span<float> pixels = images.AsSpan<float>();
         TensorPrimitives.Divide(pixels, 255f, pixels); // 0..255 -> [0, 1]
-        return new Dataset(name, images.Reshape(n, images.Shape[1] * images.Shape[2]), labels, classNames);
+        return new Dataset(name, images.Reshape(n, images.Shape[1] * images.Shape[2]), labels.To(DType.Int64), classNames);
     }
 
     // The first existing spelling of an MNIST file: plain or dotted ("train-images.idx3-ubyte"), raw or .gz.

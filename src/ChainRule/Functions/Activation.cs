@@ -76,7 +76,7 @@ internal sealed class Clamp(double min, double max) : Function
     private Tensor Inside()
     {
         Tensor x = Inputs[0].Data;
-        return Tensor.GreaterEqual(x, Tensor.Scalar(min, x.DType)) * Tensor.LessEqual(x, Tensor.Scalar(max, x.DType));
+        return (Tensor.GreaterEqual(x, Tensor.Scalar(min, x.DType)) & Tensor.LessEqual(x, Tensor.Scalar(max, x.DType))).To(x.DType);
     }
 }
 

@@ -90,5 +90,5 @@ internal sealed class Minimum : Function
 internal static class Extremum
 {
     // d max(x, other)/dx = [x > other] + [x == other] / 2: x's share of the derivative, ties split evenly
-    public static Tensor Share(Tensor x, Tensor other) => Tensor.Greater(x, other) + (Tensor.Equal(x, other) * 0.5);
+    public static Tensor Share(Tensor x, Tensor other) => Tensor.Greater(x, other).To(x.DType) + (Tensor.Equal(x, other).To(x.DType) * 0.5);
 }

@@ -37,7 +37,7 @@ internal sealed class Slice(int axis, int start, int end, int step) : Function
         Shape shape = Inputs[0].Shape;
         int dim = shape[axis];
         int first = Math.Clamp(start < 0 ? start + dim : start, 0, dim);
-        Tensor positions = Tensor.Arange(first, first + (gy.Shape[axis] * step), step);
+        Tensor positions = Tensor.Arange(first, first + (gy.Shape[axis] * step), step, DType.Int64);
         return [new TakeGrad(shape, positions, axis).Apply(gy)];
     }
 
@@ -69,6 +69,6 @@ internal sealed class Concat(int axis) : Function
         {
             start += Inputs[j].Shape[axis];
         }
-        return new TakeGrad(Output.Shape, Tensor.Arange(start, start + dx.Shape[axis]), axis).Apply(dx);
+        return new TakeGrad(Output.Shape, Tensor.Arange(start, start + dx.Shape[axis], 1, DType.Int64), axis).Apply(dx);
     }
 }

@@ -70,7 +70,7 @@ internal static class Reduced
     // share = mask / count, mask = [x == y] (y broadcast), count = number of extrema per reduced group.
     private static Tensor Share(Variable x, Variable y, int[]? axes)
     {
-        Tensor mask = Tensor.Equal(x.Data, KeepDims(y.Data, x.Shape, axes).Data); // y.Data: a constant, no graph
+        Tensor mask = Tensor.Equal(x.Data, KeepDims(y.Data, x.Shape, axes).Data).To(x.DType); // y.Data: a constant, no graph
         return mask / mask.Sum(axes, keepDims: true);
     }
 }

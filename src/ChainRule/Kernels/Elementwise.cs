@@ -37,12 +37,46 @@ internal interface IBinaryOp
         where T : unmanaged, IFloatingPointIeee754<T>;
 }
 
+/// <summary>A binary op bound to one element type: what the drivers call, whatever the op's family.</summary>
+internal interface IRowOp<T>
+{
+    static abstract T Invoke(T x, T y);
+
+    static abstract void Invoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination);
+
+    static abstract void Invoke(ReadOnlySpan<T> x, T y, Span<T> destination);
+
+    static abstract void Invoke(T x, ReadOnlySpan<T> y, Span<T> destination);
+}
+
+/// <summary>A floating-point <see cref="IBinaryOp"/> at float or double.</summary>
+internal readonly struct FloatRows<TOp, T> : IRowOp<T>
+    where TOp : IBinaryOp
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T x, T y) => TOp.Invoke(x, y);
+    public static void Invoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) => TOp.Invoke(x, y, destination);
+    public static void Invoke(ReadOnlySpan<T> x, T y, Span<T> destination) => TOp.Invoke(x, y, destination);
+    public static void Invoke(T x, ReadOnlySpan<T> y, Span<T> destination) => TOp.Invoke(x, y, destination);
+}
+
+/// <summary>An <see cref="IIntegerBinaryOp"/> at int, long or byte.</summary>
+internal readonly struct IntegerRows<TOp, T> : IRowOp<T>
+    where TOp : IIntegerBinaryOp
+    where T : unmanaged, IBinaryInteger<T>
+{
+    public static T Invoke(T x, T y) => TOp.Invoke(x, y);
+    public static void Invoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) => TOp.Invoke(x, y, destination);
+    public static void Invoke(ReadOnlySpan<T> x, T y, Span<T> destination) => TOp.Invoke(x, y, destination);
+    public static void Invoke(T x, ReadOnlySpan<T> y, Span<T> destination) => TOp.Invoke(x, y, destination);
+}
+
 internal static class Elementwise
 {
     /// <summary>destination[i...] = op(x[i...], y[i...]) over the broadcast shape.</summary>
     public static void Binary<TOp, T>(StridedSpan<T> x, StridedSpan<T> y, ReadOnlySpan<int> shape, Span<T> destination)
-        where TOp : IBinaryOp
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : IRowOp<T>
+        where T : unmanaged
     {
         int rank = shape.Length;
         bool small = rank <= LoopNest.StackRank;

@@ -173,60 +173,6 @@ internal readonly struct LeakyReluOp : IScalarBinaryOp
         Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), x, x * slope);
 }
 
-/// <summary>x == y ? 1 : 0</summary>
-internal readonly struct EqualOp : IScalarBinaryOp
-{
-    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x == y ? T.One : T.Zero;
-
-    public static Vector256<T> Invoke<T>(Vector256<T> x, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Vector256.Equals(x, y) & Vector256<T>.One;
-}
-
-/// <summary>x != y ? 1 : 0</summary>
-internal readonly struct NotEqualOp : IScalarBinaryOp
-{
-    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x != y ? T.One : T.Zero;
-
-    public static Vector256<T> Invoke<T>(Vector256<T> x, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
-        ~Vector256.Equals(x, y) & Vector256<T>.One;
-}
-
-/// <summary>x &lt; y ? 1 : 0</summary>
-internal readonly struct LessOp : IScalarBinaryOp
-{
-    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x < y ? T.One : T.Zero;
-
-    public static Vector256<T> Invoke<T>(Vector256<T> x, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Vector256.LessThan(x, y) & Vector256<T>.One;
-}
-
-/// <summary>x &lt;= y ? 1 : 0</summary>
-internal readonly struct LessEqualOp : IScalarBinaryOp
-{
-    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x <= y ? T.One : T.Zero;
-
-    public static Vector256<T> Invoke<T>(Vector256<T> x, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Vector256.LessThanOrEqual(x, y) & Vector256<T>.One;
-}
-
-/// <summary>x &gt; y ? 1 : 0</summary>
-internal readonly struct GreaterOp : IScalarBinaryOp
-{
-    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x > y ? T.One : T.Zero;
-
-    public static Vector256<T> Invoke<T>(Vector256<T> x, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Vector256.GreaterThan(x, y) & Vector256<T>.One;
-}
-
-/// <summary>x &gt;= y ? 1 : 0</summary>
-internal readonly struct GreaterEqualOp : IScalarBinaryOp
-{
-    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => x >= y ? T.One : T.Zero;
-
-    public static Vector256<T> Invoke<T>(Vector256<T> x, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Vector256.GreaterThanOrEqual(x, y) & Vector256<T>.One;
-}
-
 // ---- fused activation gradients: one pass instead of three (scalar + Vector256) ------------
 
 /// <summary>gy * (1 - y^2): tanh's gradient from its output y</summary>
@@ -301,6 +247,60 @@ internal readonly struct SoftplusOp : IUnaryOp
         for (int i = 0; i < x.Length; i++)
         {
             d[i] = Invoke(x[i]);
+        }
+    }
+}
+
+/// <summary>floor(x / y) as PyTorch computes it (through fmod)</summary>
+internal readonly struct FloorDivideOp : IBinaryOp
+{
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => FloatDivision.FloorDivide(x, y);
+    public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < d.Length; i++)
+        {
+            d[i] = FloatDivision.FloorDivide(x[i], y[i]);
+        }
+    }
+    public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < d.Length; i++)
+        {
+            d[i] = FloatDivision.FloorDivide(x[i], y);
+        }
+    }
+    public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < d.Length; i++)
+        {
+            d[i] = FloatDivision.FloorDivide(x, y[i]);
+        }
+    }
+}
+
+/// <summary>x - floor(x / y) * y, with the divisor's sign (torch.remainder, Python's %)</summary>
+internal readonly struct RemainderOp : IBinaryOp
+{
+    public static T Invoke<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => FloatDivision.Remainder(x, y);
+    public static void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < d.Length; i++)
+        {
+            d[i] = FloatDivision.Remainder(x[i], y[i]);
+        }
+    }
+    public static void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < d.Length; i++)
+        {
+            d[i] = FloatDivision.Remainder(x[i], y);
+        }
+    }
+    public static void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < d.Length; i++)
+        {
+            d[i] = FloatDivision.Remainder(x, y[i]);
         }
     }
 }

@@ -13,38 +13,38 @@ namespace ChainRule.Kernels;
 /// <summary>An associative reduction: its identity, and how it combines rows and scalars.</summary>
 internal interface IReduceOp
 {
-    static abstract T Identity<T>() where T : unmanaged, IFloatingPointIeee754<T>;
+    static abstract T Identity<T>() where T : unmanaged, INumber<T>;
 
-    static abstract T Reduce<T>(ReadOnlySpan<T> row) where T : unmanaged, IFloatingPointIeee754<T>;
+    static abstract T Reduce<T>(ReadOnlySpan<T> row) where T : unmanaged, INumber<T>;
 
-    static abstract T Combine<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T>;
+    static abstract T Combine<T>(T a, T b) where T : unmanaged, INumber<T>;
 
     /// <summary>accumulator[i] = Combine(accumulator[i], row[i])</summary>
-    static abstract void Combine<T>(ReadOnlySpan<T> row, Span<T> accumulator) where T : unmanaged, IFloatingPointIeee754<T>;
+    static abstract void Combine<T>(ReadOnlySpan<T> row, Span<T> accumulator) where T : unmanaged, INumber<T>;
 }
 
 internal readonly struct SumReduceOp : IReduceOp
 {
-    public static T Identity<T>() where T : unmanaged, IFloatingPointIeee754<T> => T.Zero;
-    public static T Reduce<T>(ReadOnlySpan<T> row) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sum(row);
-    public static T Combine<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => a + b;
-    public static void Combine<T>(ReadOnlySpan<T> row, Span<T> accumulator) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Add(accumulator, row, accumulator);
+    public static T Identity<T>() where T : unmanaged, INumber<T> => T.Zero;
+    public static T Reduce<T>(ReadOnlySpan<T> row) where T : unmanaged, INumber<T> => TensorPrimitives.Sum(row);
+    public static T Combine<T>(T a, T b) where T : unmanaged, INumber<T> => a + b;
+    public static void Combine<T>(ReadOnlySpan<T> row, Span<T> accumulator) where T : unmanaged, INumber<T> => TensorPrimitives.Add(accumulator, row, accumulator);
 }
 
 internal readonly struct MaxReduceOp : IReduceOp
 {
-    public static T Identity<T>() where T : unmanaged, IFloatingPointIeee754<T> => T.NegativeInfinity;
-    public static T Reduce<T>(ReadOnlySpan<T> row) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Max(row);
-    public static T Combine<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => T.Max(a, b);
-    public static void Combine<T>(ReadOnlySpan<T> row, Span<T> accumulator) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Max(accumulator, row, accumulator);
+    public static T Identity<T>() where T : unmanaged, INumber<T> => T.CreateSaturating(double.NegativeInfinity); // -inf, or an integer type's MinValue
+    public static T Reduce<T>(ReadOnlySpan<T> row) where T : unmanaged, INumber<T> => TensorPrimitives.Max(row);
+    public static T Combine<T>(T a, T b) where T : unmanaged, INumber<T> => T.Max(a, b);
+    public static void Combine<T>(ReadOnlySpan<T> row, Span<T> accumulator) where T : unmanaged, INumber<T> => TensorPrimitives.Max(accumulator, row, accumulator);
 }
 
 internal readonly struct MinReduceOp : IReduceOp
 {
-    public static T Identity<T>() where T : unmanaged, IFloatingPointIeee754<T> => T.PositiveInfinity;
-    public static T Reduce<T>(ReadOnlySpan<T> row) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Min(row);
-    public static T Combine<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => T.Min(a, b);
-    public static void Combine<T>(ReadOnlySpan<T> row, Span<T> accumulator) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Min(accumulator, row, accumulator);
+    public static T Identity<T>() where T : unmanaged, INumber<T> => T.CreateSaturating(double.PositiveInfinity);
+    public static T Reduce<T>(ReadOnlySpan<T> row) where T : unmanaged, INumber<T> => TensorPrimitives.Min(row);
+    public static T Combine<T>(T a, T b) where T : unmanaged, INumber<T> => T.Min(a, b);
+    public static void Combine<T>(ReadOnlySpan<T> row, Span<T> accumulator) where T : unmanaged, INumber<T> => TensorPrimitives.Min(accumulator, row, accumulator);
 }
 
 internal static class Reduce
@@ -55,7 +55,7 @@ internal static class Reduce
     /// </summary>
     public static void Run<TOp, T>(ReadOnlySpan<T> x, ReadOnlySpan<int> shape, ReadOnlySpan<bool> reduced, Span<T> destination)
         where TOp : IReduceOp
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumber<T>
     {
         destination.Fill(TOp.Identity<T>());
         if (x.IsEmpty)
@@ -104,14 +104,14 @@ internal static class Reduce
     }
 
     /// <summary>destination[r] = index of the largest (or smallest) element of row r of x (rows x cols).</summary>
-    public static void ArgExtremum<T>(ReadOnlySpan<T> x, int rows, int cols, bool max, Span<T> destination)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    public static void ArgExtremum<T>(ReadOnlySpan<T> x, int rows, int cols, bool max, Span<long> destination)
+        where T : unmanaged, INumber<T>
     {
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<T> row = x.Slice(r * cols, cols);
             int index = max ? TensorPrimitives.IndexOfMax(row) : TensorPrimitives.IndexOfMin(row);
-            destination[r] = T.CreateTruncating(index);
+            destination[r] = index;
         }
     }
 }

@@ -66,7 +66,7 @@ public sealed class Dropout : Module
         {
             return x;
         }
-        Tensor keep = Tensor.GreaterEqual(Tensor.RandomUniform(x.Shape, 0, 1, _generator, x.DType), Tensor.Scalar(P, x.DType));
+        Tensor keep = Tensor.GreaterEqual(Tensor.RandomUniform(x.Shape, 0, 1, _generator, x.DType), Tensor.Scalar(P, x.DType)).To(x.DType);
         return x * (keep / (1 - P));
     }
 

@@ -10,34 +10,41 @@ public enum Reduction
 }
 
 /// <summary>
-/// Loss functions. Classification losses take integer class labels (batch) in a float tensor;
-/// regression losses take a target of the prediction's shape.
+/// Loss functions. Classification losses take Int64 (or Int32) class indices (batch), or float class
+/// probabilities (batch, classes) for soft targets, as torch.nn.functional.cross_entropy; regression losses
+/// take a target of the prediction's shape.
 /// </summary>
 public static class Losses
 {
     /// <summary>
-    /// Cross-entropy of softmax(logits) against labels, fused and stable: logits (batch, classes), labels (batch)
-    /// holding class indices. With labelSmoothing e the target puts 1 - e + e/C on the label and e/C elsewhere.
+    /// Cross-entropy of softmax(logits) against the targets, fused and stable: logits (batch, classes); targets either
+    /// class indices (batch) of type Int64 or Int32, or probabilities (batch, classes) in a floating type. With
+    /// labelSmoothing e the target puts 1 - e + e/C on the label (or mixes the probabilities with the uniform e/C).
     /// </summary>
-    public static Variable SoftmaxCrossEntropy(Variable logits, Tensor labels, Reduction reduction = Reduction.Mean, double labelSmoothing = 0)
+    public static Variable SoftmaxCrossEntropy(Variable logits, Tensor targets, Reduction reduction = Reduction.Mean, double labelSmoothing = 0)
     {
         ArgumentNullException.ThrowIfNull(logits);
-        ArgumentNullException.ThrowIfNull(labels);
-        if (logits.Rank != 2 || labels.Rank != 1 || labels.Shape[0] != logits.Shape[0])
-        {
-            throw new ArgumentException($"cross_entropy: logits {logits.Shape} and labels {labels.Shape}: expected (batch, classes) and (batch,).");
-        }
+        ArgumentNullException.ThrowIfNull(targets);
         if (labelSmoothing is < 0 or > 1)
         {
             throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "cross_entropy: label smoothing must be in [0, 1].");
         }
+        bool indices = targets.DType is DType.Int64 or DType.Int32;
+        bool probabilities = targets.DType.IsFloatingPoint() && targets.Rank == 2;
+        if (logits.Rank != 2 || !(indices || probabilities) || targets.Shape[0] != logits.Shape[0]
+            || (indices && targets.Rank != 1) || (probabilities && targets.Shape != logits.Shape))
+        {
+            throw new ArgumentException(targets.DType.IsFloatingPoint() && targets.Rank == 1
+                ? $"cross_entropy: class-index targets must be Int64 or Int32, got {targets.DType.Name()} {targets.Shape}; convert with .To(DType.Int64) (float targets are probabilities of shape (batch, classes))."
+                : $"cross_entropy: logits {logits.Shape} and targets {targets.DType.Name()} {targets.Shape}: expected (batch, classes) with Int64 (batch,) class indices or float (batch, classes) probabilities.");
+        }
         int classes = logits.Shape[1];
-        Tensor targets = Tensor.OneHot(labels, classes, logits.DType);
+        Tensor q = indices ? Tensor.OneHot(targets, classes, logits.DType) : targets.To(logits.DType);
         if (labelSmoothing > 0)
         {
-            targets = (targets * (1 - labelSmoothing)) + (labelSmoothing / classes);
+            q = (q * (1 - labelSmoothing)) + (labelSmoothing / classes);
         }
-        return Reduce(new Functions.SoftmaxCrossEntropy(targets).Apply(logits), reduction);
+        return Reduce(new Functions.SoftmaxCrossEntropy(q).Apply(logits), reduction);
     }
 
     /// <summary>Mean (or sum) over all elements of (prediction - target)^2, as torch.nn.MSELoss.</summary>

@@ -24,15 +24,33 @@ public sealed partial class Tensor
     /// <summary>A 0-d tensor holding <paramref name="value"/>.</summary>
     public static Tensor Scalar(double value, DType dtype = DType.Float32) => Full(Shape.Scalar, value, dtype);
 
-    /// <summary>start, start + step, ... up to but excluding <paramref name="stop"/> (numpy.arange).</summary>
+    /// <summary>start, start + step, ... up to but excluding <paramref name="stop"/> (numpy.arange). Integer dtypes count in exact integers.</summary>
     public static Tensor Arange(double start, double stop, double step = 1.0, DType dtype = DType.Float32)
     {
-        if (step == 0 || double.IsNaN(step))
+        if (step == 0 || !double.IsFinite(step) || !double.IsFinite(start) || !double.IsFinite(stop))
         {
-            throw new ArgumentException($"arange: step must be non-zero, got {step}.", nameof(step));
+            throw new ArgumentException($"arange: start, stop and step must be finite and step non-zero, got ({start}, {stop}, {step}).", nameof(step));
         }
-        int count = Math.Max(0, (int)Math.Ceiling((stop - start) / step));
+        double steps = Math.Ceiling((stop - start) / step);
+        if (steps > Array.MaxLength)
+        {
+            throw new ArgumentException($"arange: ({start}, {stop}, {step}) has {steps} elements, more than a tensor holds.");
+        }
+        int count = Math.Max(0, (int)steps);
+        if (dtype == DType.Bool)
+        {
+            throw new ArgumentException("arange: bool is not supported; use an integer or floating dtype.", nameof(dtype));
+        }
         var t = new Tensor(new Shape(count), dtype);
+        if (dtype == DType.Int64)
+        {
+            Span<long> d = t.AsSpan<long>();
+            for (int i = 0; i < count; i++)
+            {
+                d[i] = (long)start + (i * (long)step);
+            }
+            return t;
+        }
         for (int i = 0; i < count; i++)
         {
             t[i] = start + (i * step);
@@ -74,11 +92,35 @@ public sealed partial class Tensor
     /// <inheritdoc cref="FromArray(float[], Shape)"/>
     public static Tensor FromArray(double[] data, Shape shape) => FromSpan<double>(data, shape);
 
+    /// <inheritdoc cref="FromArray(float[], Shape)"/>
+    public static Tensor FromArray(int[] data, Shape shape) => FromSpan<int>(data, shape);
+
+    /// <inheritdoc cref="FromArray(float[], Shape)"/>
+    public static Tensor FromArray(long[] data, Shape shape) => FromSpan<long>(data, shape);
+
+    /// <inheritdoc cref="FromArray(float[], Shape)"/>
+    public static Tensor FromArray(bool[] data, Shape shape) => FromSpan<bool>(data, shape);
+
+    /// <inheritdoc cref="FromArray(float[], Shape)"/>
+    public static Tensor FromArray(byte[] data, Shape shape) => FromSpan<byte>(data, shape);
+
     /// <summary>A 1-d float32 tensor.</summary>
     public static Tensor FromArray(params float[] data) => FromSpan<float>(data, new Shape(data.Length));
 
     /// <summary>A 1-d float64 tensor.</summary>
     public static Tensor FromArray(params double[] data) => FromSpan<double>(data, new Shape(data.Length));
+
+    /// <summary>A 1-d int32 tensor.</summary>
+    public static Tensor FromArray(params int[] data) => FromSpan<int>(data, new Shape(data.Length));
+
+    /// <summary>A 1-d int64 tensor (class labels, indices).</summary>
+    public static Tensor FromArray(params long[] data) => FromSpan<long>(data, new Shape(data.Length));
+
+    /// <summary>A 1-d bool tensor (a mask).</summary>
+    public static Tensor FromArray(params bool[] data) => FromSpan<bool>(data, new Shape(data.Length));
+
+    /// <summary>A 1-d uint8 tensor (image bytes).</summary>
+    public static Tensor FromArray(params byte[] data) => FromSpan<byte>(data, new Shape(data.Length));
 
     /// <summary>A tensor from a rectangular C# array of float or double of any rank, e.g. <c>new float[,] { { 1, 2 }, { 3, 4 } }</c>.</summary>
     public static Tensor FromArray(Array data)
@@ -89,13 +131,18 @@ public sealed partial class Tensor
         {
             dims[i] = data.GetLength(i);
         }
-        return data switch
+        if (data.Rank == 1)
         {
-            float[] or double[] => throw new ArgumentException("use FromArray(data, shape) or FromArray(params ...) for 1-d arrays."),
-            _ when data.GetType().GetElementType() == typeof(float) => FromSpan<float>(data.Cast<float>().ToArray(), dims),
-            _ when data.GetType().GetElementType() == typeof(double) => FromSpan<double>(data.Cast<double>().ToArray(), dims),
-            _ => throw new ArgumentException($"FromArray takes float or double arrays, not {data.GetType().Name}.", nameof(data)),
-        };
+            throw new ArgumentException("use FromArray(data, shape) or FromArray(params ...) for 1-d arrays.", nameof(data));
+        }
+        Type? element = data.GetType().GetElementType();
+        return element == typeof(float) ? FromSpan<float>(data.Cast<float>().ToArray(), dims)
+            : element == typeof(double) ? FromSpan<double>(data.Cast<double>().ToArray(), dims)
+            : element == typeof(int) ? FromSpan<int>(data.Cast<int>().ToArray(), dims)
+            : element == typeof(long) ? FromSpan<long>(data.Cast<long>().ToArray(), dims)
+            : element == typeof(bool) ? FromSpan<bool>(data.Cast<bool>().ToArray(), dims)
+            : element == typeof(byte) ? FromSpan<byte>(data.Cast<byte>().ToArray(), dims)
+            : throw new ArgumentException($"FromArray takes float, double, int, long, bool or byte arrays, not {data.GetType().Name}.", nameof(data));
     }
 
     /// <summary>A 2-d tensor from a jagged array whose rows all have the same length.</summary>
@@ -103,6 +150,9 @@ public sealed partial class Tensor
 
     /// <inheritdoc cref="FromArray(float[][])"/>
     public static Tensor FromArray(double[][] rows) => FromRows(rows);
+
+    /// <inheritdoc cref="FromArray(float[][])"/>
+    public static Tensor FromArray(long[][] rows) => FromRows(rows);
 
     /// <summary>Uniform in [low, high).</summary>
     public static Tensor RandomUniform(Shape shape, double low, double high, Generator generator, DType dtype = DType.Float32)
@@ -122,16 +172,34 @@ public sealed partial class Tensor
         return t;
     }
 
+    /// <summary>Uniform integers in [low, high) (torch.randint), Int64 unless an integer dtype is given.</summary>
+    public static Tensor RandomInteger(Shape shape, long low, long high, Generator generator, DType dtype = DType.Int64)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        if (low >= high || !dtype.IsInteger())
+        {
+            throw new ArgumentException($"random_integer: needs low < high and an integer dtype, got [{low}, {high}) and {dtype.Name()}.");
+        }
+        var values = new long[shape.Size];
+        ulong range = (ulong)(high - low);
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = Math.Min(low + (long)(generator.NextDouble() * range), high - 1); // NextDouble < 1; the Min guards rounding near 1
+        }
+        return FromSpan<long>(values, shape).To(dtype);
+    }
+
     /// <summary>Sets every element to <paramref name="value"/>, in place.</summary>
     public void Fill(double value)
     {
-        if (DType == DType.Float32)
+        switch (DType)
         {
-            FillStrided((float)value);
-        }
-        else
-        {
-            FillStrided(value);
+            case DType.Float32: FillStrided((float)value); break;
+            case DType.Float64: FillStrided(value); break;
+            case DType.Int32: FillStrided(Kernels.Convert.ToInteger<int>(value)); break;
+            case DType.Int64: FillStrided(Kernels.Convert.ToInteger<long>(value)); break;
+            case DType.Bool: FillStrided(value != 0); break;
+            default: FillStrided(Kernels.Convert.ToInteger<byte>(value)); break;
         }
     }
 
@@ -148,13 +216,11 @@ public sealed partial class Tensor
         {
             // One strided pass straight into this tensor (a broadcast bias into a layer's output, say): no contiguous copy first.
             Span<int> strides = Rank <= LoopNest.StackRank ? stackalloc int[Rank] : new int[Rank];
-            if (DType == DType.Float32)
+            switch (DType.ElementSize())
             {
-                Elementwise.Copy(values.AsStrided<float>(Shape, strides), Shape.Dims, AsSpan<float>());
-            }
-            else
-            {
-                Elementwise.Copy(values.AsStrided<double>(Shape, strides), Shape.Dims, AsSpan<double>());
+                case 4: Elementwise.Copy(values.AsStridedBits<int>(Shape, strides), Shape.Dims, AsBits<int>()); break;
+                case 8: Elementwise.Copy(values.AsStridedBits<long>(Shape, strides), Shape.Dims, AsBits<long>()); break;
+                default: Elementwise.Copy(values.AsStridedBits<byte>(Shape, strides), Shape.Dims, AsBits<byte>()); break;
             }
             return;
         }
@@ -190,13 +256,17 @@ public sealed partial class Tensor
                 span[i] = (float)next();
             }
         }
-        else
+        else if (DType == DType.Float64)
         {
             Span<double> span = AsSpan<double>();
             for (int i = 0; i < span.Length; i++)
             {
                 span[i] = next();
             }
+        }
+        else
+        {
+            throw new ArgumentException($"random uniform and normal tensors are floating point, not {DType.Name()}; use RandomInteger for integers.");
         }
     }
 

@@ -8,7 +8,8 @@ namespace ChainRule;
 //           [3., 4.]])
 // One number format for the whole tensor (integers as "1.", else 4 decimals, or scientific when the
 // magnitudes span a wide range), right-aligned to a common width; more than 1000 elements are
-// summarised with "..." keeping 3 items at each edge. float64 tensors say so, as NumPy says non-default types.
+// summarised with "..." keeping 3 items at each edge. Integers print as integers ("1"), bools as True/False,
+// as PyTorch does; types other than float32, int64 and bool say so (", dtype=float64"), as PyTorch does.
 public sealed partial class Tensor
 {
     private const int SummaryThreshold = 1000;
@@ -17,10 +18,9 @@ public sealed partial class Tensor
     public override string ToString()
     {
         const string Prefix = "tensor(";
-        double[] values = ToDoubleArray();
         bool summarise = Size > SummaryThreshold;
-        Func<double, string> format = ChooseFormat(values);
-        int width = values.Length == 0 ? 0 : values.Max(v => format(v).Length);
+        string[] values = FormatElements();
+        int width = values.Length == 0 ? 0 : values.Max(v => v.Length);
         var text = new StringBuilder(Prefix);
         if (Size == 0)
         {
@@ -29,20 +29,36 @@ public sealed partial class Tensor
         }
         else
         {
-            AppendAxis(text, values, 0, 0, Prefix.Length, width, format, summarise);
+            AppendAxis(text, values, 0, 0, Prefix.Length, width, summarise);
         }
-        if (DType == DType.Float64)
+        if (DType is not (DType.Float32 or DType.Int64 or DType.Bool))
         {
-            text.Append(", dtype=float64");
+            text.Append(", dtype=").Append(DType.Name());
         }
         return text.Append(')').ToString();
     }
 
-    private void AppendAxis(StringBuilder text, double[] values, int axis, int offset, int indent, int width, Func<double, string> format, bool summarise)
+    private string[] FormatElements()
+    {
+        var culture = CultureInfo.InvariantCulture;
+        if (DType == DType.Bool)
+        {
+            return ToArray<bool>().Select(b => b ? "True" : "False").ToArray();
+        }
+        if (!DType.IsFloatingPoint())
+        {
+            return To(DType.Int64).ToArray<long>().Select(v => v.ToString(culture)).ToArray();
+        }
+        double[] values = ToDoubleArray();
+        Func<double, string> format = ChooseFormat(values);
+        return values.Select(format).ToArray();
+    }
+
+    private void AppendAxis(StringBuilder text, string[] values, int axis, int offset, int indent, int width, bool summarise)
     {
         if (axis == Rank)
         {
-            text.Append(format(values[offset]).PadLeft(width));
+            text.Append(values[offset].PadLeft(width));
             return;
         }
         int dim = Shape.Dims[axis];
@@ -60,7 +76,7 @@ public sealed partial class Tensor
                 text.Append("...").Append(separator);
                 i = dim - EdgeItems;
             }
-            AppendAxis(text, values, axis + 1, offset + (i * block), indent, width, format, summarise);
+            AppendAxis(text, values, axis + 1, offset + (i * block), indent, width, summarise);
             if (i < dim - 1)
             {
                 text.Append(separator);

@@ -2,8 +2,9 @@ using ChainRule.Kernels;
 
 namespace ChainRule;
 
-// Joining, splitting and index-based selection. Index tensors hold exact integers in a float type
-// (ChainRule tensors are float32 or float64); every index is checked before a kernel sees it.
+// Joining, splitting and index-based selection. Index tensors are Int64 or Int32, as PyTorch's; every
+// index is checked before a kernel sees it. Moving elements only needs their width, so Concat, Gather and
+// Take run one kernel per width (1, 4 or 8 bytes) for every dtype; the adding ones dispatch on the type.
 public sealed partial class Tensor
 {
     /// <summary>Joins tensors along an existing axis; all other dimensions must match.</summary>
@@ -44,13 +45,11 @@ public sealed partial class Tensor
         {
             Tensor part = t.To(dtype).Contiguous();
             int n = t.Shape.Dims[axis];
-            if (dtype == DType.Float32)
+            switch (dtype.ElementSize())
             {
-                Indexing.CopyInto<float>(part.AsSpan<float>(), outer, n, inner, start, total, result.AsSpan<float>());
-            }
-            else
-            {
-                Indexing.CopyInto<double>(part.AsSpan<double>(), outer, n, inner, start, total, result.AsSpan<double>());
+                case 4: Indexing.CopyInto<int>(part.AsBits<int>(), outer, n, inner, start, total, result.AsBits<int>()); break;
+                case 8: Indexing.CopyInto<long>(part.AsBits<long>(), outer, n, inner, start, total, result.AsBits<long>()); break;
+                default: Indexing.CopyInto<byte>(part.AsBits<byte>(), outer, n, inner, start, total, result.AsBits<byte>()); break;
             }
             start += n;
         }
@@ -119,13 +118,11 @@ public sealed partial class Tensor
         int m = index.Shape.Dims[axis];
         Tensor result = Uninitialized(index.Shape, DType);
         Tensor x = Contiguous();
-        if (DType == DType.Float32)
+        switch (DType.ElementSize())
         {
-            Indexing.Gather<float>(x.AsSpan<float>(), idx, outer, n, m, inner, result.AsSpan<float>());
-        }
-        else
-        {
-            Indexing.Gather<double>(x.AsSpan<double>(), idx, outer, n, m, inner, result.AsSpan<double>());
+            case 4: Indexing.Gather<int>(x.AsBits<int>(), idx, outer, n, m, inner, result.AsBits<int>()); break;
+            case 8: Indexing.Gather<long>(x.AsBits<long>(), idx, outer, n, m, inner, result.AsBits<long>()); break;
+            default: Indexing.Gather<byte>(x.AsBits<byte>(), idx, outer, n, m, inner, result.AsBits<byte>()); break;
         }
         return result;
     }
@@ -143,13 +140,15 @@ public sealed partial class Tensor
         (int outer, int n, int inner) = AroundAxis(Shape, axis);
         Tensor result = Clone();
         Tensor y = source.To(DType).Contiguous();
-        if (DType == DType.Float32)
+        int m = index.Shape.Dims[axis];
+        switch (DType)
         {
-            Indexing.ScatterAdd<float>(y.AsSpan<float>(), idx, outer, n, index.Shape.Dims[axis], inner, result.AsSpan<float>());
-        }
-        else
-        {
-            Indexing.ScatterAdd<double>(y.AsSpan<double>(), idx, outer, n, index.Shape.Dims[axis], inner, result.AsSpan<double>());
+            case DType.Float32: Indexing.ScatterAdd<float>(y.AsSpan<float>(), idx, outer, n, m, inner, result.AsSpan<float>()); break;
+            case DType.Float64: Indexing.ScatterAdd<double>(y.AsSpan<double>(), idx, outer, n, m, inner, result.AsSpan<double>()); break;
+            case DType.Int32: Indexing.ScatterAdd<int>(y.AsSpan<int>(), idx, outer, n, m, inner, result.AsSpan<int>()); break;
+            case DType.Int64: Indexing.ScatterAdd<long>(y.AsSpan<long>(), idx, outer, n, m, inner, result.AsSpan<long>()); break;
+            case DType.UInt8: Indexing.ScatterAdd<byte>(y.AsSpan<byte>(), idx, outer, n, m, inner, result.AsSpan<byte>()); break;
+            default: throw new ArgumentException("scatter_add: bool is not supported; convert to an integer type first.");
         }
         return result;
     }
@@ -166,13 +165,11 @@ public sealed partial class Tensor
         int[] dims = [.. Shape.Dims[..axis], idx.Length, .. Shape.Dims[(axis + 1)..]];
         Tensor result = Uninitialized(new Shape(dims), DType);
         Tensor x = Contiguous();
-        if (DType == DType.Float32)
+        switch (DType.ElementSize())
         {
-            Indexing.Select<float>(x.AsSpan<float>(), idx, outer, n, inner, result.AsSpan<float>());
-        }
-        else
-        {
-            Indexing.Select<double>(x.AsSpan<double>(), idx, outer, n, inner, result.AsSpan<double>());
+            case 4: Indexing.Select<int>(x.AsBits<int>(), idx, outer, n, inner, result.AsBits<int>()); break;
+            case 8: Indexing.Select<long>(x.AsBits<long>(), idx, outer, n, inner, result.AsBits<long>()); break;
+            default: Indexing.Select<byte>(x.AsBits<byte>(), idx, outer, n, inner, result.AsBits<byte>()); break;
         }
         return result.Reshape([.. Shape.Dims[..axis], .. indices.Shape.Dims, .. Shape.Dims[(axis + 1)..]]);
     }
@@ -190,47 +187,48 @@ public sealed partial class Tensor
         (int outer, int n, int inner) = AroundAxis(Shape, axis);
         Tensor result = Clone();
         Tensor y = source.To(DType).Contiguous();
-        if (DType == DType.Float32)
+        switch (DType)
         {
-            Indexing.SelectAdd<float>(y.AsSpan<float>(), idx, outer, n, inner, result.AsSpan<float>());
-        }
-        else
-        {
-            Indexing.SelectAdd<double>(y.AsSpan<double>(), idx, outer, n, inner, result.AsSpan<double>());
+            case DType.Float32: Indexing.SelectAdd<float>(y.AsSpan<float>(), idx, outer, n, inner, result.AsSpan<float>()); break;
+            case DType.Float64: Indexing.SelectAdd<double>(y.AsSpan<double>(), idx, outer, n, inner, result.AsSpan<double>()); break;
+            case DType.Int32: Indexing.SelectAdd<int>(y.AsSpan<int>(), idx, outer, n, inner, result.AsSpan<int>()); break;
+            case DType.Int64: Indexing.SelectAdd<long>(y.AsSpan<long>(), idx, outer, n, inner, result.AsSpan<long>()); break;
+            case DType.UInt8: Indexing.SelectAdd<byte>(y.AsSpan<byte>(), idx, outer, n, inner, result.AsSpan<byte>()); break;
+            default: throw new ArgumentException("index_add: bool is not supported; convert to an integer type first.");
         }
         return result;
     }
 
-    /// <summary>labels (any shape, integers in [0, classes)) to one-hot vectors: shape labels.shape + (classes,).</summary>
+    /// <summary>labels (Int64 or Int32 class indices in [0, classes), any shape) to one-hot vectors: shape labels.shape + (classes,).</summary>
     public static Tensor OneHot(Tensor labels, int classes, DType dtype = DType.Float32)
     {
+        ArgumentNullException.ThrowIfNull(labels);
         int[] idx = ToIndices(labels, classes, "one_hot");
         var result = new Tensor(new Shape([.. labels.Shape.Dims, classes]), dtype);
+        Tensor one = Scalar(1, dtype);
         for (int i = 0; i < idx.Length; i++)
         {
-            if (dtype == DType.Float32)
-            {
-                result.AsSpan<float>()[(i * classes) + idx[i]] = 1f;
-            }
-            else
-            {
-                result.AsSpan<double>()[(i * classes) + idx[i]] = 1.0;
-            }
+            Array.Copy(one.Buffer, 0, result.Buffer, (i * classes) + idx[i], 1);
         }
         return result;
     }
 
-    /// <summary>Checks that every element is an integer in [0, size) and returns them in row-major order.</summary>
+    /// <summary>Checks that <paramref name="index"/> is Int64 or Int32 with every element in [0, size) and returns them in row-major order.</summary>
     internal static int[] ToIndices(Tensor index, int size, string op)
     {
-        double[] values = index.ToDoubleArray();
+        ArgumentNullException.ThrowIfNull(index);
+        if (index.DType is not (DType.Int64 or DType.Int32))
+        {
+            throw new ArgumentException($"{op}: index must be Int64 or Int32, got {index.DType}; convert with .To(DType.Int64).");
+        }
+        long[] values = index.To(DType.Int64).ToArray<long>();
         var result = new int[values.Length];
         for (int i = 0; i < values.Length; i++)
         {
-            double v = values[i];
-            if (v != Math.Floor(v) || v < 0 || v >= size)
+            long v = values[i];
+            if (v < 0 || v >= size)
             {
-                throw new ArgumentException($"{op}: index {v} at position {i} is not an integer in [0, {size}).");
+                throw new ArgumentException($"{op}: index {v} at position {i} is out of range [0, {size}).");
             }
             result[i] = (int)v;
         }

@@ -177,7 +177,7 @@ public sealed partial class Tensor
         return mask.To(FloatTypeOf(like));
     }
 
-    private static DType FloatTypeOf(Tensor x) => x.DType;
+    private static DType FloatTypeOf(Tensor x) => DTypes.FloatingOf(x.DType);
 
     private static string Format(double value) => value.ToString("G3", System.Globalization.CultureInfo.InvariantCulture).Replace("E", "e");
 

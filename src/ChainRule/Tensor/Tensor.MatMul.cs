@@ -18,7 +18,7 @@ public sealed partial class Tensor
         Tensor b2 = b.Rank == 1 ? b.Unsqueeze(1) : b; // (k) -> (k, 1)
         int m = a2.Shape[-2], k = a2.Shape[-1], n = b2.Shape[-1];
         Shape batch = Shape.Broadcast(BatchShape(a2), BatchShape(b2), "matmul");
-        DType dtype = DTypes.Promote(a.DType, b.DType);
+        DType dtype = FloatingOnly(DTypes.Promote(a.DType, b.DType), a, b, "matmul");
         a2 = a2.To(dtype);
         b2 = b2.To(dtype);
 
@@ -48,7 +48,7 @@ public sealed partial class Tensor
     /// </summary>
     internal static Tensor Linear(Tensor x, Tensor w, Tensor? b)
     {
-        DType dtype = DTypes.Promote(DTypes.Promote(x.DType, w.DType), b?.DType ?? x.DType);
+        DType dtype = FloatingOnly(DTypes.Promote(DTypes.Promote(x.DType, w.DType), b?.DType ?? x.DType), x, w, "linear");
         x = x.To(dtype);
         w = w.To(dtype);
         Tensor y = Uninitialized(new Shape(x.Shape[0], w.Shape[0]), dtype);
@@ -168,4 +168,7 @@ public sealed partial class Tensor
         ld = cols;
         return t.Contiguous();
     }
+
+    private static DType FloatingOnly(DType dtype, Tensor a, Tensor b, string op) => dtype.IsFloatingPoint() ? dtype
+        : throw new ArgumentException($"{op}: {a.DType.Name()} and {b.DType.Name()} are not supported; matrix products are floating point: convert with .To(DType.Float32).");
 }

@@ -3,14 +3,18 @@ using ChainRule.Kernels;
 
 namespace ChainRule;
 
-// Reductions over any set of axes (null: all axes), with keepDims as in NumPy.
+// Reductions over any set of axes (null: all axes), with keepDims as in NumPy. As torch: Sum of integers
+// or bools is Int64; Max and Min keep the type; Mean, Var and Std need a floating type; ArgMax and ArgMin
+// return Int64 indices.
 public sealed partial class Tensor
 {
     public Tensor Sum(int[]? axes = null, bool keepDims = false) => Reduce<SumReduceOp>(axes, keepDims, "sum");
 
     public Tensor Sum(int axis, bool keepDims = false) => Sum([axis], keepDims);
 
-    public Tensor Mean(int[]? axes = null, bool keepDims = false) => Sum(axes, keepDims) / ReducedCount(axes);
+    public Tensor Mean(int[]? axes = null, bool keepDims = false) =>
+        DType.IsFloatingPoint() ? Sum(axes, keepDims) / (double)ReducedCount(axes)
+        : throw new ArgumentException($"mean: {DType.Name()} input is not supported (as in torch); convert with .To(DType.Float32) first.");
 
     public Tensor Mean(int axis, bool keepDims = false) => Mean([axis], keepDims);
 
@@ -26,8 +30,12 @@ public sealed partial class Tensor
     /// <summary>Variance: mean of squared deviations, divided by N - ddof (NumPy's default ddof = 0; torch's is 1).</summary>
     public Tensor Var(int[]? axes = null, bool keepDims = false, int ddof = 0)
     {
+        if (!DType.IsFloatingPoint())
+        {
+            throw new ArgumentException($"var: {DType.Name()} input is not supported; convert with .To(DType.Float32) first.");
+        }
         Tensor deviation = this - Mean(axes, keepDims: true);
-        return (deviation * deviation).Sum(axes, keepDims) / (ReducedCount(axes) - ddof);
+        return (deviation * deviation).Sum(axes, keepDims) / (double)(ReducedCount(axes) - ddof);
     }
 
     public Tensor Std(int[]? axes = null, bool keepDims = false, int ddof = 0) => Sqrt(Var(axes, keepDims, ddof));
@@ -83,22 +91,27 @@ public sealed partial class Tensor
                 throw new ArgumentException($"{op}: cannot reduce axis {i} of size 0 (shape {Shape}).");
             }
         }
-        var result = new Tensor(new Shape([.. kept]), DType);
-        Tensor source = Contiguous();
-        if (DType == DType.Float32)
+        bool sum = typeof(TOp) == typeof(SumReduceOp);
+        Tensor source = (sum && !DType.IsFloatingPoint() ? To(DType.Int64) : DType == DType.Bool ? To(DType.UInt8) : this).Contiguous();
+        var result = new Tensor(new Shape([.. kept]), source.DType);
+        switch (source.DType)
         {
-            Kernels.Reduce.Run<TOp, float>(source.AsSpan<float>(), Shape.Dims, reduced, result.AsSpan<float>());
+            case DType.Float32: Kernels.Reduce.Run<TOp, float>(source.AsSpan<float>(), Shape.Dims, reduced, result.AsSpan<float>()); break;
+            case DType.Float64: Kernels.Reduce.Run<TOp, double>(source.AsSpan<double>(), Shape.Dims, reduced, result.AsSpan<double>()); break;
+            case DType.Int32: Kernels.Reduce.Run<TOp, int>(source.AsSpan<int>(), Shape.Dims, reduced, result.AsSpan<int>()); break;
+            case DType.Int64: Kernels.Reduce.Run<TOp, long>(source.AsSpan<long>(), Shape.Dims, reduced, result.AsSpan<long>()); break;
+            default: Kernels.Reduce.Run<TOp, byte>(source.AsSpan<byte>(), Shape.Dims, reduced, result.AsSpan<byte>()); break;
         }
-        else
-        {
-            Kernels.Reduce.Run<TOp, double>(source.AsSpan<double>(), Shape.Dims, reduced, result.AsSpan<double>());
-        }
-        return result;
+        return DType == DType.Bool && !sum ? result.To(DType.Bool) : result; // max/min of bools stay bool
     }
 
     private Tensor ArgExtremum(int? axis, bool keepDims, bool max)
     {
         string op = max ? "argmax" : "argmin";
+        if (DType == DType.Bool)
+        {
+            throw new ArgumentException($"{op}: bool is not supported (as in torch); convert with .To(DType.UInt8) first.");
+        }
         if (axis is null)
         {
             Tensor flat = Flatten().ArgExtremum(0, false, max);
@@ -112,14 +125,15 @@ public sealed partial class Tensor
         }
         Tensor moved = Transpose(a, Rank - 1).Contiguous(); // the reduced axis last, so each row is one search
         int rows = Size / cols;
-        var result = new Tensor(new Shape(rows), DType);
-        if (DType == DType.Float32)
+        var result = new Tensor(new Shape(rows), DType.Int64);
+        Span<long> d = result.AsSpan<long>();
+        switch (moved.DType)
         {
-            Kernels.Reduce.ArgExtremum<float>(moved.AsSpan<float>(), rows, cols, max, result.AsSpan<float>());
-        }
-        else
-        {
-            Kernels.Reduce.ArgExtremum<double>(moved.AsSpan<double>(), rows, cols, max, result.AsSpan<double>());
+            case DType.Float32: Kernels.Reduce.ArgExtremum<float>(moved.AsSpan<float>(), rows, cols, max, d); break;
+            case DType.Float64: Kernels.Reduce.ArgExtremum<double>(moved.AsSpan<double>(), rows, cols, max, d); break;
+            case DType.Int32: Kernels.Reduce.ArgExtremum<int>(moved.AsSpan<int>(), rows, cols, max, d); break;
+            case DType.Int64: Kernels.Reduce.ArgExtremum<long>(moved.AsSpan<long>(), rows, cols, max, d); break;
+            default: Kernels.Reduce.ArgExtremum<byte>(moved.AsSpan<byte>(), rows, cols, max, d); break;
         }
         int[] dims = Shape.ToArray();
         dims[a] = 1;

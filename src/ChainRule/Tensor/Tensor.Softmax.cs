@@ -16,7 +16,7 @@ public sealed partial class Tensor
     /// </summary>
     internal static (Tensor Losses, Tensor Probabilities) SoftmaxCrossEntropy(Tensor x, Tensor q)
     {
-        x = x.Contiguous();
+        x = x.To(DTypes.FloatingOf(x.DType)).Contiguous();
         q = q.To(x.DType).Contiguous();
         int rows = x.Shape[0], cols = x.Shape[1];
         Tensor losses = Uninitialized(new Shape(rows), x.DType);
@@ -53,6 +53,7 @@ public sealed partial class Tensor
     // Moves the axis last so each row is contiguous, runs the row kernel, and moves it back.
     private static Tensor AlongAxis(Tensor x, int axis, bool log)
     {
+        x = x.To(DTypes.FloatingOf(x.DType)); // integer logits compute in float32, as torch
         int a = Shape.NormalizeAxis(axis, x.Rank, log ? "log_softmax" : "softmax");
         Tensor rows = x.Transpose(a, -1).Contiguous();
         Tensor result = Uninitialized(rows.Shape, x.DType);

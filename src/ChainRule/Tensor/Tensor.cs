@@ -104,7 +104,11 @@ public sealed partial class Tensor
     /// <summary>A new contiguous tensor with the same values.</summary>
     public Tensor Clone() => Copy(this);
 
-    /// <summary>This tensor in <paramref name="dtype"/>: itself when it already is, else a converted copy.</summary>
+    /// <summary>
+    /// This tensor in <paramref name="dtype"/>: itself when it already is, else a converted copy. As PyTorch's
+    /// <c>to</c>: floating to integer truncates toward zero (saturating at the type's range, NaN to 0), anything
+    /// to Bool is "not zero", Bool to a number is 0 or 1, integer overflow into UInt8/Int32 wraps.
+    /// </summary>
     public Tensor To(DType dtype)
     {
         if (dtype == DType)
@@ -113,28 +117,14 @@ public sealed partial class Tensor
         }
         Tensor source = Contiguous();
         Tensor result = Uninitialized(Shape, dtype);
-        if (dtype == DType.Float64)
-        {
-            ReadOnlySpan<float> from = source.AsSpan<float>();
-            Span<double> to = result.AsSpan<double>();
-            for (int i = 0; i < from.Length; i++)
-            {
-                to[i] = from[i];
-            }
-        }
-        else
-        {
-            ReadOnlySpan<double> from = source.AsSpan<double>();
-            Span<float> to = result.AsSpan<float>();
-            for (int i = 0; i < from.Length; i++)
-            {
-                to[i] = (float)from[i];
-            }
-        }
+        Kernels.Convert.Run(source.Buffer, source.DType, source.Offset, result.Buffer, dtype, Size);
         return result;
     }
 
-    /// <summary>The value of a tensor with exactly one element.</summary>
+    /// <summary>
+    /// The value of a tensor with exactly one element, as a double. Every dtype converts exactly, except an
+    /// Int64 beyond ±2^53, which is refused (read it with <see cref="Item{T}"/>).
+    /// </summary>
     /// <exception cref="InvalidOperationException">The tensor has more or fewer than one element.</exception>
     public double Item()
     {
@@ -142,33 +132,98 @@ public sealed partial class Tensor
         {
             throw new InvalidOperationException($"Item() needs a tensor with one element; this one has shape {Shape}.");
         }
-        return DType == DType.Float32 ? ((float[])_buffer)[Offset] : ((double[])_buffer)[Offset];
+        return ReadDouble(Offset);
     }
 
-    /// <summary>The element at <paramref name="index"/> (one index per axis, negative counts from the end).</summary>
+    /// <summary>The value of a one-element tensor as <typeparamref name="T"/>, which must be its storage type (long for Int64, bool for Bool, ...).</summary>
+    public T Item<T>()
+    {
+        CheckReadType<T>("Item");
+        if (Size != 1)
+        {
+            throw new InvalidOperationException($"Item<{typeof(T).Name}>() needs a tensor with one element; this one has shape {Shape}.");
+        }
+        return ((T[])_buffer)[Offset];
+    }
+
+    /// <summary>
+    /// The element at <paramref name="index"/> (one index per axis, negative counts from the end). Reads convert
+    /// exactly to double (as <see cref="Item()"/>); writes convert as <see cref="To"/> does.
+    /// </summary>
     [System.Runtime.CompilerServices.IndexerName("Element")] // "Item" is the scalar read-out method
     public double this[params ReadOnlySpan<int> index]
     {
-        get => DType == DType.Float32 ? ((float[])_buffer)[ElementOffset(index)] : ((double[])_buffer)[ElementOffset(index)];
-        set
+        get => ReadDouble(ElementOffset(index));
+        set => WriteDouble(ElementOffset(index), value);
+    }
+
+    /// <summary>The elements in row-major order; the tensor must be Float32 (read other types with <see cref="ToArray{T}"/>).</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not Float32.</exception>
+    public float[] ToArray()
+    {
+        if (DType != DType.Float32)
         {
-            int offset = ElementOffset(index);
-            if (DType == DType.Float32)
+            throw new InvalidOperationException($"ToArray() reads float32 tensors; this one is {DType.Name()}: use ToArray<{DType.CSharpName()}>(), or To(DType.Float32).ToArray() to convert.");
+        }
+        return ToArray<float>();
+    }
+
+    /// <summary>The elements in row-major order as <typeparamref name="T"/>, which must be the storage type: float, double, int, long, bool or byte.</summary>
+    public T[] ToArray<T>()
+    {
+        CheckReadType<T>("ToArray");
+        return Contiguous().AsSpan<T>().ToArray();
+    }
+
+    /// <summary>The elements in row-major order as double: exact for every dtype (an Int64 beyond ±2^53 is refused).</summary>
+    public double[] ToDoubleArray()
+    {
+        if (DType == DType.Int64)
+        {
+            long[] values = ToArray<long>();
+            var result = new double[values.Length];
+            for (int i = 0; i < values.Length; i++)
             {
-                ((float[])_buffer)[offset] = (float)value;
+                result[i] = ExactDouble(values[i]);
             }
-            else
-            {
-                ((double[])_buffer)[offset] = value;
-            }
+            return result;
+        }
+        return To(DType.Float64).Contiguous().AsSpan<double>().ToArray();
+    }
+
+    private void CheckReadType<T>(string method)
+    {
+        if (typeof(T) != DType.ClrType())
+        {
+            throw new InvalidOperationException($"{method}<{typeof(T).Name}>(): the tensor is {DType.Name()}; read it with {method}<{DType.CSharpName()}>(), or convert with To(DType) first.");
         }
     }
 
-    /// <summary>The elements in row-major order, as float (converted from float64 if needed).</summary>
-    public float[] ToArray() => To(DType.Float32).Contiguous().AsSpan<float>().ToArray();
+    private double ReadDouble(int offset) => DType switch
+    {
+        DType.Float32 => ((float[])_buffer)[offset],
+        DType.Float64 => ((double[])_buffer)[offset],
+        DType.Int32 => ((int[])_buffer)[offset],
+        DType.Int64 => ExactDouble(((long[])_buffer)[offset]),
+        DType.Bool => ((bool[])_buffer)[offset] ? 1 : 0,
+        _ => ((byte[])_buffer)[offset],
+    };
 
-    /// <summary>The elements in row-major order, as double.</summary>
-    public double[] ToDoubleArray() => To(DType.Float64).Contiguous().AsSpan<double>().ToArray();
+    private void WriteDouble(int offset, double value)
+    {
+        switch (DType)
+        {
+            case DType.Float32: ((float[])_buffer)[offset] = (float)value; break;
+            case DType.Float64: ((double[])_buffer)[offset] = value; break;
+            case DType.Int32: ((int[])_buffer)[offset] = Kernels.Convert.ToInteger<int>(value); break;
+            case DType.Int64: ((long[])_buffer)[offset] = Kernels.Convert.ToInteger<long>(value); break;
+            case DType.Bool: ((bool[])_buffer)[offset] = value != 0; break;
+            default: ((byte[])_buffer)[offset] = Kernels.Convert.ToInteger<byte>(value); break;
+        }
+    }
+
+    private static double ExactDouble(long value) => value is >= -(1L << 53) and <= 1L << 53 ? value
+        : throw new InvalidOperationException($"the int64 value {value} has no exact double; read it with Item<long>() or ToArray<long>().");
 
     private int ElementOffset(ReadOnlySpan<int> index)
     {
@@ -190,7 +245,15 @@ public sealed partial class Tensor
         return offset;
     }
 
-    internal static Array Allocate(int size, DType dtype) => dtype == DType.Float32 ? new float[size] : new double[size];
+    internal static Array Allocate(int size, DType dtype) => dtype switch
+    {
+        DType.Float32 => new float[size],
+        DType.Float64 => new double[size],
+        DType.Int32 => new int[size],
+        DType.Int64 => new long[size],
+        DType.Bool => new bool[size],
+        _ => new byte[size],
+    };
 
     /// <summary>
     /// A new contiguous tensor whose elements are garbage: for kernel outputs that overwrite every element.
@@ -200,7 +263,15 @@ public sealed partial class Tensor
     {
         int size = shape.Size;
         Array buffer = (size >= TensorPool.MinElements ? TensorPool.Rent(size, dtype) : null)
-            ?? (dtype == DType.Float32 ? GC.AllocateUninitializedArray<float>(size) : GC.AllocateUninitializedArray<double>(size));
+            ?? dtype switch
+            {
+                DType.Float32 => GC.AllocateUninitializedArray<float>(size),
+                DType.Float64 => GC.AllocateUninitializedArray<double>(size),
+                DType.Int32 => GC.AllocateUninitializedArray<int>(size),
+                DType.Int64 => GC.AllocateUninitializedArray<long>(size),
+                DType.Bool => new bool[size], // never garbage: every bool[] element is 0 or 1
+                _ => GC.AllocateUninitializedArray<byte>(size),
+            };
         return new Tensor(buffer, 0, shape, shape.ContiguousStrides(), dtype, ownsBuffer: true);
     }
 
@@ -208,14 +279,41 @@ public sealed partial class Tensor
     {
         Tensor result = Uninitialized(x.Shape, x.DType);
         Span<int> strides = x.Rank <= LoopNest.StackRank ? stackalloc int[x.Rank] : new int[x.Rank];
-        if (x.DType == DType.Float32)
+        switch (x.DType.ElementSize())
         {
-            Elementwise.Copy(x.AsStrided<float>(x.Shape, strides), x.Shape.Dims, result.AsSpan<float>());
-        }
-        else
-        {
-            Elementwise.Copy(x.AsStrided<double>(x.Shape, strides), x.Shape.Dims, result.AsSpan<double>());
+            case 4: Elementwise.Copy(x.AsStridedBits<int>(x.Shape, strides), x.Shape.Dims, result.AsBits<int>()); break;
+            case 8: Elementwise.Copy(x.AsStridedBits<long>(x.Shape, strides), x.Shape.Dims, result.AsBits<long>()); break;
+            default: Elementwise.Copy(x.AsStridedBits<byte>(x.Shape, strides), x.Shape.Dims, result.AsBits<byte>()); break;
         }
         return result;
+    }
+
+    // ---- the raw element bits, for kernels that only move data (copy, concat, gather, take) ----
+
+    /// <summary>The elements of a contiguous tensor as <typeparamref name="TBits"/>, a type of the element's width (byte, int or long).</summary>
+    internal Span<TBits> AsBits<TBits>() where TBits : unmanaged
+    {
+        if (!IsContiguous)
+        {
+            throw new InvalidOperationException($"tensor of shape {Shape} with strides {Shape.Format(Strides)} is not contiguous; call Contiguous() first.");
+        }
+        return RawBits<TBits>().Slice(Offset, Size);
+    }
+
+    /// <summary>A strided view of the raw element bits, strides aligned to <paramref name="target"/>.</summary>
+    internal StridedSpan<TBits> AsStridedBits<TBits>(Shape target, Span<int> strides) where TBits : unmanaged
+    {
+        BroadcastStrides(target, strides);
+        return new StridedSpan<TBits>(RawBits<TBits>()[Offset..], strides);
+    }
+
+    private Span<TBits> RawBits<TBits>() where TBits : unmanaged
+    {
+        if (System.Runtime.CompilerServices.Unsafe.SizeOf<TBits>() != DType.ElementSize())
+        {
+            throw new InvalidOperationException($"internal: {typeof(TBits).Name} is not the width of {DType.Name()}.");
+        }
+        ref byte first = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_buffer);
+        return System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.CompilerServices.Unsafe.As<byte, TBits>(ref first), _buffer.Length);
     }
 }

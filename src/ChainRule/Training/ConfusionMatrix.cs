@@ -22,17 +22,27 @@ public sealed class ConfusionMatrix
 
     public long Total { get; private set; }
 
-    /// <summary>Adds a batch: labels (batch) and predicted classes (batch), both exact integers.</summary>
+    /// <summary>Adds a batch: labels (batch) and predicted classes (batch), both integer tensors (Int64 from ArgMax and the loaders).</summary>
     public void Add(Tensor labels, Tensor predicted)
     {
-        float[] y = labels.ToArray(), p = predicted.ToArray();
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(predicted);
+        if (!labels.DType.IsInteger() || !predicted.DType.IsInteger())
+        {
+            throw new ArgumentException($"confusion matrix: labels and predictions must be integer class indices, got {labels.DType.Name()} and {predicted.DType.Name()}.");
+        }
+        long[] y = labels.To(DType.Int64).ToArray<long>(), p = predicted.To(DType.Int64).ToArray<long>();
         if (y.Length != p.Length)
         {
             throw new ArgumentException($"confusion matrix: {y.Length} labels but {p.Length} predictions.");
         }
         for (int i = 0; i < y.Length; i++)
         {
-            _counts[(int)y[i], (int)p[i]]++;
+            if ((ulong)y[i] >= (ulong)Classes || (ulong)p[i] >= (ulong)Classes)
+            {
+                throw new ArgumentException($"confusion matrix: label {y[i]} or prediction {p[i]} at position {i} is not a class in [0, {Classes}).");
+            }
+            _counts[y[i], p[i]]++;
         }
         Total += y.Length;
     }

@@ -134,7 +134,7 @@ public sealed class Trainer
         }
     }
 
-    private static long CountCorrect(Tensor output, Tensor labels) => (long)Tensor.Equal(output.ArgMax(1), labels).Sum().Item();
+    private static long CountCorrect(Tensor output, Tensor labels) => (output.ArgMax(1) == labels).Sum().Item<long>();
 
     private static double Accuracy(long correct, long seen, Dataset data) => data.IsClassification ? (double)correct / seen : double.NaN;
 }

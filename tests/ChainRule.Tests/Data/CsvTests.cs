@@ -26,7 +26,7 @@ public class CsvTests
         Assert.Equal(new Shape(4, 2), d.Features.Shape);
         Assert.Equal([5.1f, 3.5f, 7.0f, 3.2f, 6.3f, 3.3f, 4.9f, 3.0f], d.Features.ToArray());
         Assert.Equal(["setosa", "versicolor", "virginica"], d.ClassNames);
-        Assert.Equal([0f, 1, 2, 0], d.Labels.ToArray());
+        Assert.Equal([0L, 1, 2, 0], d.Labels.ToArray<long>());
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public class CsvTests
         Dataset forced = Csv.Load(path, new CsvOptions { Target = TargetKind.Regression });
 
         Assert.Equal(["-1", "1"], auto.ClassNames); // numeric classes sort numerically; 1 and 1.0 are one class
-        Assert.Equal([1f, 0, 1, 1], auto.Labels.ToArray());
+        Assert.Equal([1L, 0, 1, 1], auto.Labels.ToArray<long>());
         Assert.Null(forced.ClassNames);
         Assert.Equal([1f, -1, 1, 1], forced.Labels.ToArray());
     }
@@ -98,11 +98,11 @@ public class CsvTests
         Dataset fromEnd = Csv.Load(path, new CsvOptions { TargetIndex = -3 });
 
         Assert.Equal(["no", "yes"], byName.ClassNames);
-        Assert.Equal([1f, 0], byName.Labels.ToArray());
+        Assert.Equal([1L, 0], byName.Labels.ToArray<long>());
         Assert.Equal([1f, 2, 3, 4], byName.Features.ToArray());
-        Assert.Equal(byName.Labels.ToArray(), byIndex.Labels.ToArray());
+        Assert.Equal(byName.Labels.ToArray<long>(), byIndex.Labels.ToArray<long>());
         Assert.Throws<DataFormatException>(() => Csv.Load(path)); // the last column is the target: 'yes' is a feature
-        Assert.Equal(byName.Labels.ToArray(), fromEnd.Labels.ToArray());
+        Assert.Equal(byName.Labels.ToArray<long>(), fromEnd.Labels.ToArray<long>());
         var missing = Assert.Throws<ArgumentException>(() => Csv.Load(path, new CsvOptions { TargetColumn = "class" }));
         Assert.Contains("no column named 'class'", missing.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => Csv.Load(path, new CsvOptions { TargetIndex = 3 }));

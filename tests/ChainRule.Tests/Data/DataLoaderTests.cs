@@ -53,11 +53,12 @@ public class DataLoaderTests
         {
             var batches = loader.ToList();
             int[] ids = [.. batches.SelectMany(b => DatasetTests.RowIds(b.X))];
-            float[] labels = [.. batches.SelectMany(b => b.Y.ToArray())];
+            long[] labels = [.. batches.SelectMany(b => b.Y.ToArray<long>())];
 
             Assert.Equal(Enumerable.Range(0, 103), ids.Order());
             Assert.NotEqual(Enumerable.Range(0, 103), ids);
-            Assert.Equal(ids.Select(i => (float)(i % 3)), labels); // X and Y rows stay paired
+            Assert.Equal(DType.Int64, batches[0].Y.DType);
+            Assert.Equal(ids.Select(i => (long)(i % 3)), labels); // X and Y rows stay paired
         }
     }
 
@@ -101,7 +102,7 @@ public class DataLoaderTests
         y.Fill(-1);
 
         Assert.Equal([0f, 0, 1, 10], d.Features.Slice(0, 0, 2).ToArray());
-        Assert.Equal([0f, 1], d.Labels.Slice(0, 0, 2).ToArray());
+        Assert.Equal([0L, 1], d.Labels.Slice(0, 0, 2).ToArray<long>());
         Variable input = loader.First().X; // a batch enters a graph as a constant
         Assert.False(input.RequiresGrad);
     }

@@ -8,7 +8,7 @@ public class DatasetTests
     internal static Dataset Numbered(int n, int classes = 3)
     {
         var features = new float[n * 2];
-        var labels = new float[n];
+        var labels = new long[n];
         for (int i = 0; i < n; i++)
         {
             features[2 * i] = i;
@@ -45,9 +45,10 @@ public class DatasetTests
         Assert.Contains("(4, 3)", rows.Message, StringComparison.Ordinal);
         Assert.Contains("(5,)", rows.Message, StringComparison.Ordinal);
 
-        var label = Assert.Throws<ArgumentException>(() => new Dataset("d", Tensor.Zeros([3, 1]), Tensor.FromArray(0f, 2f, 1f), ["a", "b"]));
+        var label = Assert.Throws<ArgumentException>(() => new Dataset("d", Tensor.Zeros([3, 1]), Tensor.FromArray(0L, 2L, 1L), ["a", "b"]));
         Assert.Contains("label 2 of row 1", label.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => new Dataset("d", Tensor.Zeros([2, 1]), Tensor.FromArray(0f, 0.5f), ["a", "b"]));
+        var floats = Assert.Throws<ArgumentException>(() => new Dataset("d", Tensor.Zeros([2, 1]), Tensor.FromArray(0f, 1f), ["a", "b"]));
+        Assert.Contains("classification labels must be integer class indices (Int64), got float32", floats.Message);
         Assert.Throws<ArgumentException>(() => new Dataset("d", Tensor.Zeros([2, 1]), Tensor.Zeros([2, 1]), ["a", "b"]));
     }
 
@@ -60,10 +61,10 @@ public class DatasetTests
         Dataset taken = d.Take([9, 0, 9, 4]);
 
         Assert.Equal([3, 4, 5, 6], RowIds(sub.Features));
-        Assert.Equal([0f, 1, 2, 0], sub.Labels.ToArray());
+        Assert.Equal([0L, 1, 2, 0], sub.Labels.ToArray<long>());
         Assert.Equal([9, 0, 9, 4], RowIds(taken.Features));
         Assert.Equal([90f, 0, 90, 40], taken.Features.Select(1, 1).ToArray());
-        Assert.Equal([0f, 0, 0, 1], taken.Labels.ToArray());
+        Assert.Equal([0L, 0, 0, 1], taken.Labels.ToArray<long>());
         Assert.Throws<ArgumentOutOfRangeException>(() => d.Take([10]));
         Assert.Throws<ArgumentOutOfRangeException>(() => d.Subset(8, 3));
     }
@@ -74,7 +75,7 @@ public class DatasetTests
         // Class c has 10 (c + 1) rows: 10, 20, 30. A 20 % split puts 2, 4, 6 of them in test.
         int[] classOf = [.. Enumerable.Range(0, 3).SelectMany(c => Enumerable.Repeat(c, 10 * (c + 1)))];
         var features = Tensor.FromArray([.. Enumerable.Range(0, 60).Select(i => (float)i)], [60, 1]);
-        var d = new Dataset("s", features, Tensor.FromArray([.. classOf.Select(c => (float)c)]), ["a", "b", "c"]);
+        var d = new Dataset("s", features, Tensor.FromArray([.. classOf.Select(c => (long)c)]), ["a", "b", "c"]);
 
         (Dataset train, Dataset test) = d.Split(0.2, seed: 5);
         (Dataset train2, Dataset test2) = d.Split(0.2, seed: 5);
@@ -108,9 +109,9 @@ public class DatasetTests
     internal static int[] ClassCounts(Dataset d, int classes)
     {
         var counts = new int[classes];
-        foreach (float label in d.Labels.ToArray())
+        foreach (long label in d.Labels.ToArray<long>())
         {
-            counts[(int)label]++;
+            counts[label]++;
         }
         return counts;
     }

@@ -49,7 +49,7 @@ public class MnistTests
         foreach (Dataset d in new[] { train, test })
         {
             float[] x = d.Features.ToArray();
-            float[] y = d.Labels.ToArray();
+            long[] y = d.Labels.ToArray<long>();
             for (int i = 0; i < d.Count; i++)
             {
                 if (row5.Select((v, j) => x[(i * 784) + (5 * 28) + 12 + j] == v / 255f).All(same => same))
@@ -91,7 +91,7 @@ public class MnistTests
 
         Assert.Equal(new Shape(5, 6), train.Features.Shape); // (n, 2 x 3) images, flattened
         Assert.Equal(new Shape(3, 6), test.Features.Shape);
-        Assert.Equal([0f, 1, 2, 0, 1], train.Labels.ToArray());
+        Assert.Equal([0L, 1, 2, 0, 1], train.Labels.ToArray<long>());
         Assert.Equal([0f, 51 / 255f, 102 / 255f, 153 / 255f, 204 / 255f, 1f], train.Features.ToArray()[..6]); // pixel / 255
         Assert.Equal(["a", "b", "c"], train.ClassNames);
         Assert.Equal("tiny-train", train.Name);

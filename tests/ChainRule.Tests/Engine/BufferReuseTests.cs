@@ -13,7 +13,7 @@ public class BufferReuseTests
         var model = new Sequential(new Linear(300, 64, g, InitScheme.He), new Relu(), new Linear(64, 10, g));
         var optimizer = new Sgd(model.Parameters(), 0.1, momentum: 0.9);
         Tensor x = Tensor.RandomNormal([32, 300], 0, 1, g);
-        Tensor y = Tensor.FromArray(Enumerable.Range(0, 32).Select(i => (float)(i % 10)).ToArray());
+        Tensor y = Tensor.FromArray(Enumerable.Range(0, 32).Select(i => (long)(i % 10)).ToArray());
         return (model, optimizer, x, y);
     }
 

@@ -75,7 +75,7 @@ public partial class GraphTests
     {
         var network = Mlp.Create(new MlpConfig { Inputs = 20, Hidden = [16], Outputs = 3, Activation = "tanh" }, new Generator(7));
         Tensor x = Tensor.RandomNormal([8, 20], 0, 1, new Generator(8));
-        Tensor labels = Tensor.FromArray([0f, 1, 2, 0, 1, 2, 0, 1], [8]);
+        Tensor labels = Tensor.FromArray([0L, 1, 2, 0, 1, 2, 0, 1], [8]);
         Variable loss = LossFunctions.Create("cross-entropy", classes: 3)(network.Forward(x), labels);
         loss.Backward(retainGraph: true);
 

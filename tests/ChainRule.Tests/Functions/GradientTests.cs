@@ -19,10 +19,10 @@ public class GradientTests(ITestOutputHelper output)
 
     public sealed record OpCase(Func<Variable[], Variable> F, int[][] Shapes, Domain Domain = Domain.Any, bool SecondOrder = true, double Epsilon = 1e-6, double Tolerance = 1e-5);
 
-    private static readonly Tensor GatherIndex = Tensor.FromArray(new double[] { 2, 0, 1, 1, 3, 0 }, [2, 3]);
-    private static readonly Tensor TakeIndices = Tensor.FromArray(2.0, 0.0, 2.0);
-    private static readonly Tensor Labels = Tensor.FromArray(3.0, 0.0, 1.0);
-    private static readonly Tensor Condition = Tensor.FromArray(new double[] { 1, 0, 0, 1 }, [4]);
+    private static readonly Tensor GatherIndex = Tensor.FromArray(new long[] { 2, 0, 1, 1, 3, 0 }, [2, 3]);
+    private static readonly Tensor TakeIndices = Tensor.FromArray(2, 0, 2); // Int32 indices work as Int64 ones do
+    private static readonly Tensor Labels = Tensor.FromArray(3L, 0L, 1L);
+    private static readonly Tensor Condition = Tensor.FromArray(true, false, false, true);
 
     public static readonly Dictionary<string, OpCase> Cases = new()
     {

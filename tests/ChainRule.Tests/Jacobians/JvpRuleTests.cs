@@ -10,8 +10,8 @@ namespace ChainRule.Tests.Jacobians;
 // as Autograd.Hessian does) against central differences of the gradient.
 public class JvpRuleTests(ITestOutputHelper output)
 {
-    private static readonly Tensor GatherIndex = Tensor.FromArray(new double[] { 2, 0, 1, 1, 3, 0 }, [2, 3]);
-    private static readonly Tensor TakeIndices = Tensor.FromArray(2.0, 0.0, 2.0);
+    private static readonly Tensor GatherIndex = Tensor.FromArray(new long[] { 2, 0, 1, 1, 3, 0 }, [2, 3]);
+    private static readonly Tensor TakeIndices = Tensor.FromArray(2L, 0L, 2L);
     private static readonly Tensor ReluMaskSource = Tensor.FromArray(-1.0, 2.0, 0.5, -0.25);
 
     public static readonly Dictionary<string, GradientTests.OpCase> Cases = new(GradientTests.Cases)

@@ -5,7 +5,7 @@ namespace ChainRule.Tests.NN;
 public class LossTests
 {
     private static readonly Tensor Logits = Tensor.FromArray(new double[,] { { 2, 1, 0.1 }, { 0.5, 2.5, -1 } });
-    private static readonly Tensor Labels = Tensor.FromArray(0.0, 2.0);
+    private static readonly Tensor Labels = Tensor.FromArray(0L, 2L);
 
     [Fact]
     public void Cross_entropy_is_minus_log_softmax_at_the_label()
@@ -44,13 +44,26 @@ public class LossTests
     public void Cross_entropy_is_finite_at_extreme_logits_and_names_bad_labels()
     {
         var x = new Variable(Tensor.FromArray(new float[,] { { 1000, -1000 }, { -1000, 1000 } }));
-        Variable loss = Losses.SoftmaxCrossEntropy(x, Tensor.FromArray(1f, 1f));
+        Variable loss = Losses.SoftmaxCrossEntropy(x, Tensor.FromArray(1L, 1L));
         Assert.Equal(1000, loss.Item(), 3); // (2000 + 0) / 2
         loss.Backward();
         Assert.True(x.Grad!.Data.IsFinite());
-        var error = Assert.Throws<ArgumentException>(() => Losses.SoftmaxCrossEntropy(x, Tensor.FromArray(0f, 2f)));
+        var error = Assert.Throws<ArgumentException>(() => Losses.SoftmaxCrossEntropy(x, Tensor.FromArray(0L, 2L)));
         Assert.Contains("2", error.Message);
-        Assert.Throws<ArgumentException>(() => Losses.SoftmaxCrossEntropy(x, Tensor.FromArray(0f, 1f, 1f)));
+        Assert.Throws<ArgumentException>(() => Losses.SoftmaxCrossEntropy(x, Tensor.FromArray(0L, 1L, 1L)));
+        error = Assert.Throws<ArgumentException>(() => Losses.SoftmaxCrossEntropy(x, Tensor.FromArray(0f, 1f)));
+        Assert.Contains("class-index targets must be Int64 or Int32, got float32 (2,)", error.Message);
+    }
+
+    [Fact]
+    public void Cross_entropy_takes_probabilities_as_soft_targets()
+    {
+        // torch.nn.functional.cross_entropy with float (batch, classes) targets: -sum q log softmax(x), averaged.
+        Tensor q = Tensor.FromArray(new double[,] { { 0.7, 0.2, 0.1 }, { 0, 0.5, 0.5 } });
+        double expected = -(q * Tensor.LogSoftmax(Logits, 1)).Sum().Item() / 2;
+        Assert.Equal(expected, Losses.SoftmaxCrossEntropy(Logits, q).Item(), 12);
+        // one-hot probabilities give exactly the class-index loss
+        Assert.Equal(Losses.SoftmaxCrossEntropy(Logits, Labels).Item(), Losses.SoftmaxCrossEntropy(Logits, Tensor.OneHot(Labels, 3, DType.Float64)).Item(), 14);
     }
 
     [Fact]

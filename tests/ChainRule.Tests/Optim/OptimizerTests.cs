@@ -135,7 +135,7 @@ public class OptimizerTests
         var model = new Sequential(new Linear(2, 8, g, InitScheme.He), new Tanh(), new Linear(8, 2, g));
         var optimizer = new Adam(model.Parameters(), 0.05);
         Tensor x = Tensor.FromArray(new float[,] { { 0, 0 }, { 0, 1 }, { 1, 0 }, { 1, 1 } });
-        Tensor y = Tensor.FromArray(0f, 1f, 1f, 0f);
+        Tensor y = Tensor.FromArray(0L, 1L, 1L, 0L);
         double first = 0, last = 0;
         for (int step = 0; step < 200; step++)
         {
@@ -147,6 +147,6 @@ public class OptimizerTests
             last = loss.Item();
         }
         Assert.True(last < first / 10, $"loss fell only from {first} to {last}");
-        Assert.Equal(y.ToArray(), model.Forward(x).Data.ArgMax(1).ToArray());
+        Assert.Equal(y.ToArray<long>(), model.Forward(x).Data.ArgMax(1).ToArray<long>());
     }
 }

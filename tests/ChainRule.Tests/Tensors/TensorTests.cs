@@ -294,16 +294,19 @@ public class TensorTests
     public void Comparisons_where_maximum_and_minimum()
     {
         Tensor a = Tensor.FromArray(1f, 2, 3), b = Tensor.FromArray(2f, 2, 2);
-        Assert.Equal([0f, 1, 0], Tensor.Equal(a, b).ToArray());
-        Assert.Equal([1f, 0, 1], Tensor.NotEqual(a, b).ToArray());
-        Assert.Equal([1f, 0, 0], Tensor.Less(a, b).ToArray());
-        Assert.Equal([1f, 1, 0], Tensor.LessEqual(a, b).ToArray());
-        Assert.Equal([0f, 0, 1], Tensor.Greater(a, b).ToArray());
-        Assert.Equal([0f, 1, 1], Tensor.GreaterEqual(a, b).ToArray());
+        Assert.Equal([false, true, false], Tensor.Equal(a, b).ToArray<bool>());
+        Assert.Equal([true, false, true], Tensor.NotEqual(a, b).ToArray<bool>());
+        Assert.Equal([true, false, false], Tensor.Less(a, b).ToArray<bool>());
+        Assert.Equal([true, true, false], Tensor.LessEqual(a, b).ToArray<bool>());
+        Assert.Equal([false, false, true], Tensor.Greater(a, b).ToArray<bool>());
+        Assert.Equal([false, true, true], Tensor.GreaterEqual(a, b).ToArray<bool>());
+        Assert.Equal(DType.Bool, (a == b).DType);
+        Assert.Equal([false, true, false], (a == b).ToArray<bool>());
+        Assert.Equal([true, true, false], (a <= b).ToArray<bool>());
         Assert.Equal([2f, 2, 3], Tensor.Maximum(a, b).ToArray());
         Assert.Equal([1f, 2, 2], Tensor.Minimum(a, b).ToArray());
         Assert.Equal([1f, 2, 2], Tensor.Where(Tensor.Less(a, 2.5), a, b).ToArray());
-        Assert.Equal(new Shape(2, 3), Tensor.Where(Tensor.Ones([2, 1]), a, Tensor.Scalar(0)).Shape);
+        Assert.Equal(new Shape(2, 3), Tensor.Where(Tensor.Ones([2, 1], DType.Bool), a, Tensor.Scalar(0)).Shape);
     }
 
     [Fact]
@@ -327,22 +330,24 @@ public class TensorTests
     public void Gather_take_scatter_and_one_hot()
     {
         Tensor x = Tensor.FromArray(new float[,] { { 10, 11, 12 }, { 20, 21, 22 } });
-        Tensor index = Tensor.FromArray(new float[,] { { 2, 0 }, { 1, 1 } });
+        Tensor index = Tensor.FromArray(new long[,] { { 2, 0 }, { 1, 1 } });
         Assert.Equal([12f, 10, 21, 21], x.Gather(1, index).ToArray());
         Assert.Equal([1f, 0, 1, 0, 2, 0], Tensor.Zeros([2, 3]).ScatterAdd(1, index, Tensor.Ones([2, 2])).ToArray());
-        Assert.Equal([12f, 10, 22, 20], x.Take(Tensor.FromArray(2f, 0f), axis: 1).ToArray());
-        Assert.Equal(new Shape(2), x.Take(Tensor.Scalar(1), axis: 1).Shape);
-        Assert.Equal([0f, 2, 0, 0, 2, 0], Tensor.Zeros([2, 3]).IndexAdd(Tensor.FromArray(1f, 1f), 1, Tensor.Ones([2, 2])).ToArray());
-        Assert.Equal([0f, 1, 0, 1, 0, 0], Tensor.OneHot(Tensor.FromArray(1f, 0f), 3).ToArray());
-        var error = Assert.Throws<ArgumentException>(() => Tensor.OneHot(Tensor.FromArray(3f), 3));
+        Assert.Equal([12f, 10, 22, 20], x.Take(Tensor.FromArray(2L, 0L), axis: 1).ToArray());
+        Assert.Equal([12f, 10, 22, 20], x.Take(Tensor.FromArray(2, 0), axis: 1).ToArray()); // Int32 indices too
+        Assert.Equal(new Shape(2), x.Take(Tensor.Scalar(1, DType.Int64), axis: 1).Shape);
+        Assert.Equal([0f, 2, 0, 0, 2, 0], Tensor.Zeros([2, 3]).IndexAdd(Tensor.FromArray(1L, 1L), 1, Tensor.Ones([2, 2])).ToArray());
+        Assert.Equal([0f, 1, 0, 1, 0, 0], Tensor.OneHot(Tensor.FromArray(1L, 0L), 3).ToArray());
+        var error = Assert.Throws<ArgumentException>(() => Tensor.OneHot(Tensor.FromArray(3L), 3));
         Assert.Contains("index 3", error.Message);
-        Assert.Throws<ArgumentException>(() => x.Gather(1, Tensor.FromArray(new float[,] { { 0.5f } })));
+        error = Assert.Throws<ArgumentException>(() => x.Gather(1, Tensor.FromArray(new float[,] { { 1f, 0f }, { 0f, 1f } })));
+        Assert.Equal("gather: index must be Int64 or Int32, got Float32; convert with .To(DType.Int64).", error.Message);
     }
 
     [Fact]
     public void ScatterAdd_accumulates_repeated_indices()
     {
-        Tensor index = Tensor.FromArray(new float[,] { { 1, 1 } });
+        Tensor index = Tensor.FromArray(new long[,] { { 1, 1 } });
         Tensor result = Tensor.Zeros([1, 3]).ScatterAdd(1, index, Tensor.FromArray(new float[,] { { 2, 3 } }));
         Assert.Equal([0f, 5, 0], result.ToArray());
     }

@@ -33,7 +33,7 @@ public class ReadmeExampleTests
         using (Autograd.NoGrad())
         {
             Tensor predicted = model.Forward(test.Features).Data.ArgMax(1);
-            double accuracy = Tensor.Equal(predicted, test.Labels).Mean().Item();
+            double accuracy = (predicted == test.Labels).To(DType.Float32).Mean().Item(); // Int64 == Int64: a Bool tensor
             Assert.True(accuracy > 0.85, $"one epoch reached only {accuracy:P1}");
         }
     }
