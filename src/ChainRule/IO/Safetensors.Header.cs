@@ -229,7 +229,7 @@ public static partial class Safetensors
             {
                 long end = begin + ((long)tensor.Size * tensor.DType.ElementSize());
                 writer.WriteStartObject(name);
-                writer.WriteString("dtype", tensor.DType == DType.Float32 ? "F32" : "F64");
+                writer.WriteString("dtype", FileType(tensor.DType));
                 writer.WriteStartArray("shape");
                 foreach (int dim in tensor.Shape)
                 {

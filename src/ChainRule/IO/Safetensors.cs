@@ -12,8 +12,9 @@ namespace ChainRule.IO;
 //                counted from byte 8 + N. The tensors tile the buffer exactly: no gaps, no overlaps,
 //                nothing after the last one. Empty tensors have begin == end; 0-d tensors have shape [].
 //
-// Save writes Float32 tensors as F32 and Float64 as F64, in the order given, through AtomicFile.
-// Load reads F32 and F64 as they are and widens F16 and BF16 to Float32 (exactly: every F16 and BF16
+// Save writes each dtype as its own file type (Float32 F32, Float64 F64, Int32 I32, Int64 I64, Bool BOOL,
+// UInt8 U8), in the order given, through AtomicFile. Load reads those six as they are, widens I8 and I16 to
+// Int32, refuses U16/U32/U64 (no unsigned type of that width here), and widens F16 and BF16 to Float32 (exactly: every F16 and BF16
 // value is a float). ReadHeader knows every element type of the format, so tools can inspect any file.
 // A malformed file raises InvalidDataException naming the file, the byte offset and, when one is to
 // blame, the tensor. Out of scope: memory-mapping, loading single tensors, writing F16/BF16.
@@ -25,7 +26,7 @@ public static partial class Safetensors
     /// <summary>
     /// Writes <paramref name="tensors"/>, in the given order, and <paramref name="metadata"/> to a safetensors
     /// file at <paramref name="path"/>, atomically (see <see cref="AtomicFile"/>). Non-contiguous tensors are
-    /// written in row-major order. Float32 is stored as F32, Float64 as F64. Empty metadata is left out.
+    /// written in row-major order. Each dtype is stored as its own type: F32, F64, I32, I64, BOOL, U8. Empty metadata is left out.
     /// </summary>
     /// <exception cref="ArgumentException">
     /// A name is empty, repeated or <c>__metadata__</c>, a tensor is null, or a metadata value is null.
@@ -60,13 +61,13 @@ public static partial class Safetensors
     }
 
     /// <summary>
-    /// Reads every tensor and the metadata of the safetensors file at <paramref name="path"/>. F32 and F64
-    /// load as Float32 and Float64; F16 and BF16 are converted to Float32 (the result's header keeps the
-    /// stored type).
+    /// Reads every tensor and the metadata of the safetensors file at <paramref name="path"/>. F32, F64, I32,
+    /// I64, BOOL and U8 load as their own dtypes; F16 and BF16 are converted to Float32, I8 and I16 to Int32
+    /// (the result's header keeps the stored type).
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a well-formed safetensors file; the message names the file and the byte offset.</exception>
     /// <exception cref="NotSupportedException">
-    /// A tensor has another element type (I64, BOOL, ...) or more than int.MaxValue elements; the message names
+    /// A tensor has another element type (U16, U32, U64, F8_*, C64, ...) or more than int.MaxValue elements; the message names
     /// the file, the tensor and its type.
     /// </exception>
     public static SafetensorsFile Load(string path)
@@ -121,10 +122,11 @@ public static partial class Safetensors
     // Load keeps the library's element types: what is not a float stays out rather than being guessed at.
     private static void CheckLoadable(SafetensorsTensorInfo info, long dataStart, string path)
     {
-        if (info.DType is not ("F32" or "F64" or "F16" or "BF16"))
+        if (LoadedType(info.DType) is null)
         {
-            throw new NotSupportedException(At(path, dataStart + info.Begin,
-                $"tensor '{info.Name}' has dtype {info.DType}; ChainRule loads F32, F64, F16 and BF16 (use ReadHeader to inspect other types)."));
+            throw new NotSupportedException(At(path, dataStart + info.Begin, info.DType is "U16" or "U32" or "U64"
+                ? $"tensor '{info.Name}' has dtype {info.DType}; ChainRule has no unsigned {info.DType[1..]}-bit type: convert it to I64 (or I32) before saving."
+                : $"tensor '{info.Name}' has dtype {info.DType}; ChainRule loads F32, F64, F16, BF16, I64, I32, I16, I8, U8 and BOOL (use ReadHeader to inspect other types)."));
         }
         long elements = info.ByteLength / (ElementBits(info.DType) / 8);
         if (elements > int.MaxValue)

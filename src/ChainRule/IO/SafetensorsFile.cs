@@ -13,7 +13,7 @@ public sealed class SafetensorsFile
         Header = header;
     }
 
-    /// <summary>Each tensor with its name. F32 and F64 load as Float32 and Float64; F16 and BF16 as Float32.</summary>
+    /// <summary>Each tensor with its name, in its own dtype; F16 and BF16 widened to Float32, I8 and I16 to Int32.</summary>
     public IReadOnlyList<KeyValuePair<string, Tensor>> Tensors { get; }
 
     /// <summary>The <c>__metadata__</c> entries; empty when the file has none.</summary>

@@ -222,22 +222,71 @@ public class SafetensorsTests
     }
 
     [Fact]
-    public void ReadHeader_describes_any_dtype_while_Load_rejects_non_float_ones_naming_tensor_and_dtype()
+    public void ReadHeader_describes_any_dtype_while_Load_rejects_unsigned_wide_ones_naming_tensor_and_dtype()
     {
         using var dir = new TempDirectory();
         string path = dir.File("ints.safetensors");
-        WriteFile(path, """{"ok":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"ids":{"dtype":"I64","shape":[2],"data_offsets":[4,20]}}""", dataLength: 20);
+        WriteFile(path, """{"ok":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"ids":{"dtype":"U64","shape":[2],"data_offsets":[4,20]}}""", dataLength: 20);
 
         SafetensorsHeader header = Safetensors.ReadHeader(path);
         var error = Assert.Throws<NotSupportedException>(() => Safetensors.Load(path));
 
         Assert.Equal(
-            [new SafetensorsTensorInfo("ok", "F32", new Shape(1), 0, 4), new SafetensorsTensorInfo("ids", "I64", new Shape(2), 4, 20)],
+            [new SafetensorsTensorInfo("ok", "F32", new Shape(1), 0, 4), new SafetensorsTensorInfo("ids", "U64", new Shape(2), 4, 20)],
             header.Tensors);
         Assert.Contains(path, error.Message);
         Assert.Contains($"byte {header.DataStart + 4}", error.Message);
-        Assert.Contains("'ids'", error.Message);
-        Assert.Contains("I64", error.Message);
+        Assert.Contains("tensor 'ids' has dtype U64; ChainRule has no unsigned 64-bit type", error.Message);
+        foreach ((string type, int bytes) in new[] { ("U16", 2), ("U32", 4) })
+        {
+            WriteFile(path, "{\"ids\":{\"dtype\":\"" + type + "\",\"shape\":[2],\"data_offsets\":[0," + (2 * bytes) + "]}}", dataLength: 2 * bytes);
+            Assert.Contains($"tensor 'ids' has dtype {type}", Assert.Throws<NotSupportedException>(() => Safetensors.Load(path)).Message);
+        }
+    }
+
+    [Fact]
+    public void Integer_bool_and_byte_tensors_keep_their_dtype_and_bytes_through_save_and_load()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("typed.safetensors");
+        Tensor i64 = Tensor.FromArray(long.MinValue, -1L, 0L, long.MaxValue);
+        Tensor i32 = Tensor.FromArray(new[] { int.MinValue, -2, 7, int.MaxValue, 0, 1 }, [2, 3]);
+        Tensor mask = Tensor.FromArray(true, false, true);
+        Tensor pixels = Tensor.FromArray((byte)0, (byte)128, (byte)255);
+        Safetensors.Save(path, [new("i64", i64), new("i32", i32), new("mask", mask), new("pixels", pixels), new("num_batches_tracked", Tensor.Scalar(5, DType.Int64))]);
+
+        SafetensorsHeader header = Safetensors.ReadHeader(path);
+        Assert.Equal(["I64", "I32", "BOOL", "U8", "I64"], header.Tensors.Select(t => t.DType));
+        byte[] file = File.ReadAllBytes(path);
+        int data = (int)header.DataStart;
+        Assert.Equal(long.MinValue, BinaryPrimitives.ReadInt64LittleEndian(file.AsSpan(data)));        // little-endian, as the spec says
+        Assert.Equal(int.MaxValue, BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(data + 32 + 12)));
+        Assert.Equal([1, 0, 1], file[(data + 32 + 24)..(data + 32 + 27)]);                          // BOOL: one byte, 0 or 1
+        Assert.Equal([0, 128, 255], file[(data + 59)..(data + 62)]);
+
+        var loaded = Safetensors.Load(path).Tensors.ToDictionary(t => t.Key, t => t.Value);
+        Assert.Equal(DType.Int64, loaded["i64"].DType);
+        Assert.Equal(i64.ToArray<long>(), loaded["i64"].ToArray<long>());
+        Assert.Equal(i32.ToArray<int>(), loaded["i32"].ToArray<int>());
+        Assert.Equal(new Shape(2, 3), loaded["i32"].Shape);
+        Assert.Equal([true, false, true], loaded["mask"].ToArray<bool>());
+        Assert.Equal(pixels.ToArray<byte>(), loaded["pixels"].ToArray<byte>());
+        Assert.Equal(5L, loaded["num_batches_tracked"].Item<long>());
+    }
+
+    [Fact]
+    public void Load_widens_I8_and_I16_to_int32_and_reads_any_non_zero_BOOL_byte_as_true()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("narrow.safetensors");
+        WriteFile(path, """{"a":{"dtype":"I8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"I16","shape":[2],"data_offsets":[2,6]},"c":{"dtype":"BOOL","shape":[3],"data_offsets":[6,9]}}""",
+            data: [0x80, 0x7F, 0x00, 0x80, 0xFF, 0x7F, 0, 1, 7]);
+        var loaded = Safetensors.Load(path).Tensors.ToDictionary(t => t.Key, t => t.Value);
+        Assert.Equal(DType.Int32, loaded["a"].DType);
+        Assert.Equal([-128, 127], loaded["a"].ToArray<int>());
+        Assert.Equal([short.MinValue, short.MaxValue], loaded["b"].ToArray<int>());
+        Assert.Equal([false, true, true], loaded["c"].ToArray<bool>());
+        Assert.Equal("I8", Safetensors.Load(path).Header.Tensors[0].DType); // the header keeps the stored type
     }
 
     [Fact]

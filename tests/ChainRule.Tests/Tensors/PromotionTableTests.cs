@@ -151,6 +151,7 @@ public class PromotionTableTests
             Exception error = Record.Exception(() => compute());
             Assert.True(error is ArgumentException or DivideByZeroException, $"{what}: torch refuses ({expected.GetProperty("message").GetString()}) but ChainRule gave {(error is null ? "a result" : error.GetType().Name + ": " + error.Message)}");
             Assert.DoesNotContain('\n', error!.Message);
+            Assert.True(DTypes.All.Any(d => error.Message.Contains(d.Name(), StringComparison.Ordinal)), $"{what}: the refusal '{error.Message}' names no dtype");
             return;
         }
         Tensor result;
