@@ -58,8 +58,9 @@ public sealed class ChainRuleMlpTrainer : IMlpTrainer
         {
             int count = Math.Min(_spec.BatchSize, order.Length - start);
             Tensor x = Tensor.Uninitialized(new Shape(count, features), DType.Float32); // every element written below
-            Tensor y = Tensor.Uninitialized(new Shape(count), DType.Float32);
-            Span<float> xs = x.AsSpan<float>(), ys = y.AsSpan<float>();
+            Tensor y = Tensor.Uninitialized(new Shape(count), DType.Int64); // class indices, as torch's cross_entropy takes them
+            Span<float> xs = x.AsSpan<float>();
+            Span<long> ys = y.AsSpan<long>();
             for (int i = 0; i < count; i++)
             {
                 int row = order[start + i];
@@ -83,8 +84,8 @@ public sealed class ChainRuleMlpTrainer : IMlpTrainer
             _model.Eval();
             Tensor predicted = _model.Forward(Tensor.FromArray(images, [labels.Length, features])).Data.ArgMax(1);
             _model.Train();
-            float[] p = predicted.ToArray();
-            return p.Where((v, i) => (int)v == labels[i]).Count() / (double)labels.Length;
+            long[] p = predicted.ToArray<long>();
+            return p.Where((v, i) => v == labels[i]).Count() / (double)labels.Length;
         }
     }
 

@@ -29,7 +29,7 @@ public class KernelBench
         _h = ChainRule.Tensor.RandomNormal([64, 256], 0, 1, g);
         _gy = ChainRule.Tensor.RandomNormal([64, 256], 0, 1, g);
         _logits = ChainRule.Tensor.RandomNormal([64, 10], 0, 1, g);
-        _labels = ChainRule.Tensor.FromArray(Enumerable.Range(0, 64).Select(i => (float)(i % 10)).ToArray());
+        _labels = ChainRule.Tensor.FromArray(Enumerable.Range(0, 64).Select(i => (long)(i % 10)).ToArray());
         _weight = new Parameter(ChainRule.Tensor.RandomNormal([256, 784], 0, 0.05, g));
         _weight.GradValue = new Variable(ChainRule.Tensor.RandomNormal([256, 784], 0, 1, g), requiresGrad: false);
         _sgd = new Optim.Sgd([_weight], 0.1);

@@ -73,14 +73,34 @@ public static partial class F
 
     public static Variable Clamp(Variable x, double min, double max) => new Functions.Clamp(min, max).Apply(x);
 
-    /// <summary>x where condition is non-zero, else y; differentiable in x and y.</summary>
+    /// <summary>x where the Bool condition is true, else y; differentiable in x and y.</summary>
     public static Variable Where(Tensor condition, Variable x, Variable y) => new Functions.Where(condition).Apply(x, y);
+
+    /// <summary>x with <paramref name="value"/> where the Bool mask (broadcast to x) is true; the gradient flows to the other elements.</summary>
+    public static Variable MaskedFill(Variable x, Tensor mask, double value)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(mask);
+        if (Shape.Broadcast(mask.Shape, x.Shape, "masked_fill") != x.Shape)
+        {
+            throw new ArgumentException($"masked_fill: mask shape {mask.Shape} does not broadcast to {x.Shape}.");
+        }
+        return Where(mask, Constant(Tensor.Scalar(value, x.DType)), x);
+    }
+
+    /// <summary>The elements of x where the Bool mask (broadcast to x) is true, as a 1-d Variable; differentiable (a Take of the flattened x).</summary>
+    public static Variable MaskedSelect(Variable x, Tensor mask)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        Tensor positions = Tensor.Arange(0, x.Size, 1, DType.Int64).Reshape(x.Shape).MaskedSelect(mask);
+        return Take(Flatten(x), positions);
+    }
 
     public static Variable Softmax(Variable x, int axis = -1) => new Functions.Softmax(axis).Apply(x);
 
     public static Variable LogSoftmax(Variable x, int axis = -1) => new Functions.LogSoftmax(axis).Apply(x);
 
-    // ---- comparisons (constant: 1 where true, 0 where false) ---------------------------------
+    // ---- comparisons (constant Bool Variables: they cut the graph) ---------------------------
 
     public static Variable Equal(Variable x, Variable y) => Constant(Tensor.Equal(x.Data, y.Data));
 

@@ -127,4 +127,18 @@ public class DTypeTests
         Variable same = F.ArgMax(x, 0) == new Variable(Tensor.Scalar(3, DType.Int64));
         Assert.True(same.Data.Item<bool>()); // Variable == Variable: elementwise, a Bool constant
     }
+
+    [Fact]
+    public void Masked_fill_and_select_are_differentiable()
+    {
+        var x = new Variable(Tensor.FromArray(new double[,] { { 1, -2 }, { -3, 4 } }));
+        Tensor negative = x.Data < 0;
+        Variable filled = F.MaskedFill(x, negative, 0);
+        Assert.Equal([1.0, 0, 0, 4], filled.Data.ToArray<double>());
+        Variable picked = F.MaskedSelect(x, negative);
+        Assert.Equal([-2.0, -3], picked.Data.ToArray<double>());
+        (F.Sum(filled * filled) + F.Sum(picked * 10)).Backward();
+        Assert.Equal([2.0, 10, 10, 8], x.Grad!.Data.ToArray<double>()); // 2x where kept, 10 where selected
+        Assert.Throws<ArgumentException>(() => F.MaskedFill(x, Tensor.Ones([3], DType.Bool), 0));
+    }
 }
