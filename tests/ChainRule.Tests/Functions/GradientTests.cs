@@ -23,6 +23,7 @@ public class GradientTests(ITestOutputHelper output)
     private static readonly Tensor TakeIndices = Tensor.FromArray(2, 0, 2); // Int32 indices work as Int64 ones do
     private static readonly Tensor Labels = Tensor.FromArray(3L, 0L, 1L);
     private static readonly Tensor Condition = Tensor.FromArray(true, false, false, true);
+    internal static readonly int[] PoolPositions = [0, 5, 7, 11, 1, 2, 10, 3]; // per output of (1, 2, 2, 2): a position in its (3, 4) plane
 
     public static readonly Dictionary<string, OpCase> Cases = new()
     {
@@ -100,6 +101,18 @@ public class GradientTests(ITestOutputHelper output)
         ["take 2-d indices"] = new(v => F.Take(v[0], GatherIndex.Slice(1, 0, 2), axis: 0), [[4, 3]]),
         ["linear"] = new(v => F.Linear(v[0], v[1], v[2]), [[4, 3], [2, 3], [2]]),
         ["linear no bias"] = new(v => F.Linear(v[0], v[1]), [[4, 3], [2, 3]]),
+        // convolution and pooling, NCHW
+        ["conv2d"] = new(v => F.Conv2d(v[0], v[1], v[2], stride: 1, padding: 1), [[2, 3, 5, 4], [4, 3, 3, 3], [4]]),
+        ["conv2d strided, dilated, grouped, per-axis"] = new(v => F.Conv2d(v[0], v[1], null, (2, 1), (1, 2), (2, 1), groups: 2), [[1, 4, 7, 6], [4, 2, 3, 2]]),
+        ["conv2d same padding, even kernel"] = new(v => F.Conv2d(v[0], v[1], v[2], "same"), [[1, 2, 5, 5], [3, 2, 2, 3], [3]]),
+        ["conv1d"] = new(v => F.Conv1d(v[0], v[1], v[2], stride: 2, padding: 1), [[2, 3, 7], [2, 3, 3], [2]]),
+        ["conv transpose2d"] = new(v => F.ConvTranspose2d(v[0], v[1], v[2], stride: 2, padding: 1, outputPadding: 1), [[1, 2, 3, 3], [2, 3, 3, 3], [3]]),
+        ["max pool2d"] = new(v => F.MaxPool2d(v[0], 2), [[2, 2, 5, 6]]),
+        ["max pool2d overlapping, padded"] = new(v => F.MaxPool2d(v[0], 3, stride: 2, padding: 1), [[1, 2, 5, 6]]),
+        ["avg pool2d padded, padding not counted"] = new(v => F.AvgPool2d(v[0], 3, stride: 2, padding: 1, countIncludePad: false), [[1, 2, 5, 6]]),
+        ["avg pool2d"] = new(v => F.AvgPool2d(v[0], 2), [[2, 1, 4, 5]]),
+        ["adaptive avg pool2d"] = new(v => F.AdaptiveAvgPool2d(v[0], 2, 3), [[1, 2, 5, 7]]),
+        ["plane gather (max-pool routing)"] = new(v => new ChainRule.Functions.PlaneGather(PoolPositions, new Shape(1, 2, 2, 2)).Apply(v[0]), [[1, 2, 3, 4]]),
         // losses
         ["softmax cross-entropy"] = new(v => Losses.SoftmaxCrossEntropy(v[0], Labels), [[3, 4]]),
         ["softmax cross-entropy smoothed, summed"] = new(v => Losses.SoftmaxCrossEntropy(v[0], Labels, Reduction.Sum, 0.1), [[3, 4]]),

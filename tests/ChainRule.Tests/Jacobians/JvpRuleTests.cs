@@ -12,6 +12,8 @@ public class JvpRuleTests(ITestOutputHelper output)
 {
     private static readonly Tensor GatherIndex = Tensor.FromArray(new long[] { 2, 0, 1, 1, 3, 0 }, [2, 3]);
     private static readonly Tensor TakeIndices = Tensor.FromArray(2L, 0L, 2L);
+    // conv2d of (2, 2, 4, 5) by (3, 2, 3, 3), padding 1: output (2, 3, 4, 5)
+    private static readonly ChainRule.Kernels.ConvGeometry ConvGeometry = Tensor.ConvGeometryOf(new Shape(2, 2, 4, 5), new Shape(3, 2, 3, 3), [1, 1], [1, 1, 1, 1], [1, 1], 1);
     private static readonly Tensor ReluMaskSource = Tensor.FromArray(-1.0, 2.0, 0.5, -0.25);
 
     public static readonly Dictionary<string, GradientTests.OpCase> Cases = new(GradientTests.Cases)
@@ -21,6 +23,9 @@ public class JvpRuleTests(ITestOutputHelper output)
         ["tanh grad"] = new(v => new ChainRule.Functions.TanhGrad().Apply(v[0], v[1]), [[3, 4], [3, 4]]),
         ["sigmoid grad"] = new(v => new ChainRule.Functions.SigmoidGrad().Apply(v[0], v[1]), [[3, 4], [4]]),
         ["relu grad"] = new(v => new ChainRule.Functions.ReluGrad(ReluMaskSource).Apply(v[0]), [[4]]),
+        ["conv2d weight grad"] = new(v => new ChainRule.Functions.Conv2dWeightGrad(ConvGeometry).Apply(v[0], v[1]), [[2, 2, 4, 5], [2, 3, 4, 5]]),
+        ["plane scatter (max-pool gradient)"] = new(v => new ChainRule.Functions.PlaneScatter(GradientTests.PoolPositions, new Shape(1, 2, 3, 4)).Apply(v[0]), [[1, 2, 2, 2]]),
+        ["avg pool2d adjoint"] = new(v => new ChainRule.Functions.AvgPool2dAdjoint(ChainRule.Kernels.PoolAxis.Sliding(5, 3, 2, 1), ChainRule.Kernels.PoolAxis.Sliding(6, 3, 2, 1), false, new Shape(1, 2, 5, 6)).Apply(v[0]), [[1, 2, 3, 3]]),
     };
 
     public static TheoryData<string> Names => [.. Cases.Keys];

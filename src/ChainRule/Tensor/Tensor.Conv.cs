@@ -1,0 +1,153 @@
+using System.Numerics;
+using ChainRule.Kernels;
+
+namespace ChainRule;
+
+// 2-d convolution, NCHW as in PyTorch, and its two adjoints. The three are bilinear, so each one's gradients
+// are the other two (Functions/Conv.cs); all three run through im2col / col2im and the packed GEMM
+// (Kernels/Convolution.cs explains the layout).
+public sealed partial class Tensor
+{
+    /// <summary>The geometry of conv2d(x, w) with the given options, or an error naming the op and the shapes.</summary>
+    internal static ConvGeometry ConvGeometryOf(Shape x, Shape w, int[] stride, int[] padding, int[] dilation, int groups, string op = "conv2d")
+    {
+        if (x.Rank != 4 || w.Rank != 4)
+        {
+            throw new ArgumentException($"{op}: input {x} and weight {w} must be (N, C, H, W) and (out_channels, in_channels / groups, kH, kW).");
+        }
+        if (groups < 1 || x[1] % groups != 0 || w[0] % groups != 0)
+        {
+            throw new ArgumentException($"{op}: groups {groups} must be at least 1 and divide both the input's {x[1]} channels and the weight's {w[0]} output channels.");
+        }
+        if (x[1] / groups != w[1])
+        {
+            throw new ArgumentException($"{op}: input {x} has {x[1]} channels, but the weight {w} expects {w[1] * groups}{(groups > 1 ? $" ({w[1]} per group, {groups} groups)" : "")}.");
+        }
+        if (stride.Any(s => s < 1) || dilation.Any(d => d < 1) || padding.Any(p => p < 0))
+        {
+            throw new ArgumentException($"{op}: stride ({string.Join(", ", stride)}) and dilation ({string.Join(", ", dilation)}) must be at least 1 and padding ({string.Join(", ", padding)}) at least 0.");
+        }
+        var g = new ConvGeometry(x[0], x[1], x[2], x[3], w[0], w[2], w[3], stride[0], stride[1],
+            padding[0], padding[1], padding[2], padding[3], dilation[0], dilation[1], groups);
+        int spanH = (dilation[0] * (w[2] - 1)) + 1, spanW = (dilation[1] * (w[3] - 1)) + 1;
+        if (spanH > x[2] + padding[0] + padding[1] || spanW > x[3] + padding[2] + padding[3])
+        {
+            throw new ArgumentException($"{op}: the kernel spans {spanH}x{spanW} (dilation included), more than the padded input {x[2] + padding[0] + padding[1]}x{x[3] + padding[2] + padding[3]} of {x}.");
+        }
+        return g;
+    }
+
+    internal static Shape ConvOutputShape(ConvGeometry g) => new(g.N, g.OutC, g.OH, g.OW);
+
+    /// <summary>y = conv2d(x, w) (+ bias per output channel): x (N, C, H, W), w (OutC, C / groups, KH, KW).</summary>
+    internal static Tensor Conv2dForward(Tensor x, Tensor w, Tensor? bias, ConvGeometry g)
+    {
+        DType dtype = ConvType(x, w, "conv2d");
+        Tensor y = Uninitialized(ConvOutputShape(g), dtype);
+        if (dtype == DType.Float32)
+        {
+            Forward<float>(x.To(dtype).Contiguous(), w.To(dtype).Contiguous(), bias?.To(dtype).Contiguous(), g, y);
+        }
+        else
+        {
+            Forward<double>(x.To(dtype).Contiguous(), w.To(dtype).Contiguous(), bias?.To(dtype).Contiguous(), g, y);
+        }
+        return y;
+
+        static void Forward<T>(Tensor x, Tensor w, Tensor? bias, ConvGeometry g, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int np = g.N * g.P, outPerGroup = g.OutC / g.Groups;
+            Tensor cols = Uninitialized(new Shape(g.C * g.KH * g.KW, np), x.DType);
+            Convolution.Im2Col<T>(x.AsSpan<T>(), g, cols.AsSpan<T>());
+            Tensor channelMajor = Uninitialized(new Shape(g.OutC, g.N, g.P), x.DType);
+            Span<T> ycm = channelMajor.AsSpan<T>();
+            if (bias is not null)
+            {
+                ReadOnlySpan<T> b = bias.AsSpan<T>();
+                for (int o = 0; o < g.OutC; o++)
+                {
+                    ycm.Slice(o * np, np).Fill(b[o]);
+                }
+            }
+            for (int group = 0; group < g.Groups; group++)
+            {
+                Gemm.Multiply<T>(
+                    w.AsSpan<T>()[(group * outPerGroup * g.K)..], g.K, false,
+                    cols.AsSpan<T>()[(group * g.K * np)..], np, false,
+                    outPerGroup, np, g.K, accumulate: bias is not null, ycm[(group * outPerGroup * np)..], np);
+            }
+            Convolution.SwapOuter<T>(ycm, g.OutC, g.N, g.P, y.AsSpan<T>());
+        }
+    }
+
+    /// <summary>dx = the adjoint of conv2d in x: gy (N, OutC, OH, OW), w (OutC, C / groups, KH, KW) to (N, C, H, W). Also conv_transpose2d.</summary>
+    internal static Tensor Conv2dInputGrad(Tensor gy, Tensor w, ConvGeometry g)
+    {
+        DType dtype = ConvType(gy, w, "conv2d input gradient");
+        Tensor dx = new(new Shape(g.N, g.C, g.H, g.W), dtype); // col2im adds into zeros
+        if (dtype == DType.Float32)
+        {
+            InputGrad<float>(gy.To(dtype).Contiguous(), w.To(dtype).Contiguous(), g, dx);
+        }
+        else
+        {
+            InputGrad<double>(gy.To(dtype).Contiguous(), w.To(dtype).Contiguous(), g, dx);
+        }
+        return dx;
+
+        static void InputGrad<T>(Tensor gy, Tensor w, ConvGeometry g, Tensor dx) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int np = g.N * g.P, outPerGroup = g.OutC / g.Groups;
+            Tensor gcm = Uninitialized(new Shape(g.OutC, g.N, g.P), gy.DType);
+            Convolution.SwapOuter<T>(gy.AsSpan<T>(), g.N, g.OutC, g.P, gcm.AsSpan<T>());
+            Tensor dcols = Uninitialized(new Shape(g.C * g.KH * g.KW, np), gy.DType);
+            for (int group = 0; group < g.Groups; group++)
+            {
+                Gemm.Multiply<T>(
+                    w.AsSpan<T>()[(group * outPerGroup * g.K)..], g.K, true,
+                    gcm.AsSpan<T>()[(group * outPerGroup * np)..], np, false,
+                    g.K, np, outPerGroup, accumulate: false, dcols.AsSpan<T>()[(group * g.K * np)..], np);
+            }
+            Convolution.Col2ImAdd<T>(dcols.AsSpan<T>(), g, dx.AsSpan<T>());
+        }
+    }
+
+    /// <summary>dw = the adjoint of conv2d in w: x (N, C, H, W), gy (N, OutC, OH, OW) to (OutC, C / groups, KH, KW).</summary>
+    internal static Tensor Conv2dWeightGrad(Tensor x, Tensor gy, ConvGeometry g)
+    {
+        DType dtype = ConvType(x, gy, "conv2d weight gradient");
+        Tensor dw = Uninitialized(new Shape(g.OutC, g.C / g.Groups, g.KH, g.KW), dtype);
+        if (dtype == DType.Float32)
+        {
+            WeightGrad<float>(x.To(dtype).Contiguous(), gy.To(dtype).Contiguous(), g, dw);
+        }
+        else
+        {
+            WeightGrad<double>(x.To(dtype).Contiguous(), gy.To(dtype).Contiguous(), g, dw);
+        }
+        return dw;
+
+        static void WeightGrad<T>(Tensor x, Tensor gy, ConvGeometry g, Tensor dw) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int np = g.N * g.P, outPerGroup = g.OutC / g.Groups;
+            Tensor cols = Uninitialized(new Shape(g.C * g.KH * g.KW, np), x.DType);
+            Convolution.Im2Col<T>(x.AsSpan<T>(), g, cols.AsSpan<T>());
+            Tensor gcm = Uninitialized(new Shape(g.OutC, g.N, g.P), x.DType);
+            Convolution.SwapOuter<T>(gy.AsSpan<T>(), g.N, g.OutC, g.P, gcm.AsSpan<T>());
+            for (int group = 0; group < g.Groups; group++)
+            {
+                Gemm.Multiply<T>(
+                    gcm.AsSpan<T>()[(group * outPerGroup * np)..], np, false,
+                    cols.AsSpan<T>()[(group * g.K * np)..], np, true,
+                    outPerGroup, g.K, np, accumulate: false, dw.AsSpan<T>()[(group * outPerGroup * g.K)..], g.K);
+            }
+        }
+    }
+
+    private static DType ConvType(Tensor a, Tensor b, string op)
+    {
+        DType dtype = DTypes.Promote(a.DType, b.DType);
+        return dtype.IsFloatingPoint() ? dtype
+            : throw new ArgumentException($"{op}: {a.DType.Name()} and {b.DType.Name()} are not supported; convolutions are floating point: convert with .To(DType.Float32).");
+    }
+}
