@@ -3,16 +3,17 @@ using ChainRule.NN;
 namespace ChainRule.IO;
 
 /// <summary>
-/// A model's parameters in a safetensors file, by their dotted names ("0.weight", "0.bias", ...), so PyTorch
+/// A model's parameters and buffers in a safetensors file, by their dotted names ("0.weight", "0.bias",
+/// "1.running_mean", "1.num_batches_tracked", ...) and in PyTorch's state_dict order, so PyTorch
 /// (safetensors.torch.load_file) reads ChainRule's weights and the other way round. Written atomically.
 /// </summary>
 public static class Checkpoint
 {
-    /// <summary>Writes every named parameter of <paramref name="model"/>.</summary>
+    /// <summary>Writes every named parameter and buffer of <paramref name="model"/>, each in its own dtype.</summary>
     public static void Save(Module model, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        Safetensors.Save(path, model.NamedParameters().Select(np => KeyValuePair.Create(np.Name, np.Parameter.Data)).ToArray(), metadata);
+        Safetensors.Save(path, model.StateTensors().Select(t => KeyValuePair.Create(t.Name, t.Tensor)).ToArray(), metadata);
     }
 
     /// <summary>
@@ -26,8 +27,8 @@ public static class Checkpoint
         SafetensorsFile file = Safetensors.Load(path);
         var stored = file.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value);
         var problems = new List<string>();
-        var parameters = model.NamedParameters().ToArray();
-        foreach ((string name, Parameter p) in parameters)
+        var parameters = model.StateTensors().ToArray();
+        foreach ((string name, Tensor p) in parameters)
         {
             if (!stored.TryGetValue(name, out Tensor? t))
             {
@@ -50,9 +51,9 @@ public static class Checkpoint
         {
             throw new InvalidDataException($"{path}: checkpoint does not fit the model: {string.Join("; ", problems)}.");
         }
-        foreach ((string name, Parameter p) in parameters)
+        foreach ((string name, Tensor p) in parameters)
         {
-            p.Data.CopyFrom(stored[name]);
+            p.CopyFrom(stored[name]);
         }
     }
 }

@@ -7,6 +7,8 @@ namespace ChainRule.NN;
 /// Parameters are declared explicitly, with no reflection: a layer lists its own in
 /// <see cref="OwnParameters"/> (<c>[("weight", Weight), ("bias", Bias)]</c>), a container lists its
 /// sub-modules in <see cref="Children"/>; names compose with dots, as in PyTorch ("0.weight", "1.bias").
+/// Buffers (<see cref="OwnBuffers"/>) are state that is saved but not learned, such as BatchNorm's running
+/// statistics: they are updated in place, so the tensors listed are the module's own.
 /// </remarks>
 public abstract class Module
 {
@@ -17,6 +19,9 @@ public abstract class Module
 
     /// <summary>This module's own parameters with their local names.</summary>
     protected virtual IEnumerable<(string Name, Parameter Parameter)> OwnParameters() => [];
+
+    /// <summary>This module's own buffers with their local names (PyTorch's register_buffer).</summary>
+    protected virtual IEnumerable<(string Name, Tensor Buffer)> OwnBuffers() => [];
 
     /// <summary>Sub-modules with their names.</summary>
     public virtual IEnumerable<(string Name, Module Module)> Children() => [];
@@ -38,6 +43,45 @@ public abstract class Module
     }
 
     public IEnumerable<Parameter> Parameters() => NamedParameters().Select(np => np.Parameter);
+
+    /// <summary>Every buffer of this module and its descendants, with dotted names.</summary>
+    public IEnumerable<(string Name, Tensor Buffer)> NamedBuffers()
+    {
+        foreach ((string name, Tensor b) in OwnBuffers())
+        {
+            yield return (name, b);
+        }
+        foreach ((string prefix, Module child) in Children())
+        {
+            foreach ((string name, Tensor b) in child.NamedBuffers())
+            {
+                yield return ($"{prefix}.{name}", b);
+            }
+        }
+    }
+
+    /// <summary>
+    /// What a checkpoint holds, in PyTorch's state_dict order: each module's parameters, then its buffers, then
+    /// its children's, depth first.
+    /// </summary>
+    public IEnumerable<(string Name, Tensor Tensor)> StateTensors()
+    {
+        foreach ((string name, Parameter p) in OwnParameters())
+        {
+            yield return (name, p.Data);
+        }
+        foreach ((string name, Tensor b) in OwnBuffers())
+        {
+            yield return (name, b);
+        }
+        foreach ((string prefix, Module child) in Children())
+        {
+            foreach ((string name, Tensor t) in child.StateTensors())
+            {
+                yield return ($"{prefix}.{name}", t);
+            }
+        }
+    }
 
     /// <summary>Clears the gradient of every parameter.</summary>
     public void ZeroGrad()

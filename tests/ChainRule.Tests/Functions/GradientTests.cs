@@ -112,6 +112,9 @@ public class GradientTests(ITestOutputHelper output)
         ["avg pool2d padded, padding not counted"] = new(v => F.AvgPool2d(v[0], 3, stride: 2, padding: 1, countIncludePad: false), [[1, 2, 5, 6]]),
         ["avg pool2d"] = new(v => F.AvgPool2d(v[0], 2), [[2, 1, 4, 5]]),
         ["adaptive avg pool2d"] = new(v => F.AdaptiveAvgPool2d(v[0], 2, 3), [[1, 2, 5, 7]]),
+        ["batch norm (training statistics)"] = new(v => F.BatchNorm(v[0], null, null, v[1], v[2], training: true), [[4, 3, 2, 2], [3], [3]]),
+        ["batch norm 1d"] = new(v => F.BatchNorm(v[0], null, null, null, null, training: true), [[5, 3]]),
+        ["layer norm"] = new(v => F.LayerNorm(v[0], new Shape(4, 5), v[1], v[2]), [[3, 4, 5], [4, 5], [4, 5]]),
         ["plane gather (max-pool routing)"] = new(v => new ChainRule.Functions.PlaneGather(PoolPositions, new Shape(1, 2, 2, 2)).Apply(v[0]), [[1, 2, 3, 4]]),
         // losses
         ["softmax cross-entropy"] = new(v => Losses.SoftmaxCrossEntropy(v[0], Labels), [[3, 4]]),
