@@ -16,7 +16,11 @@ public sealed record RunConfig
 
     public int Version { get; init; } = 1;
 
-    public required MlpConfig Model { get; init; }
+    /// <summary>The MLP's sizes and activations (train without --arch); null for a network given by --arch.</summary>
+    public MlpConfig? Model { get; init; }
+
+    /// <summary>The layer spec and input shape of a network given by --arch (a CNN); null for the MLP.</summary>
+    public NetworkConfig? Network { get; init; }
 
     public required DataConfig Data { get; init; }
 
@@ -35,14 +39,43 @@ public sealed record RunConfig
         RespectNullableAnnotations = true,
     };
 
+    /// <summary>What the model is, in a few words: "784-1024-512-10 relu MLP" or the --arch spec.</summary>
+    [JsonIgnore]
+    public string Description => Network is { } n ? n.Architecture : $"{string.Join("-", Model!.LayerSizes)} {Model.Activation} MLP";
+
+    /// <summary>Values per example the model takes.</summary>
+    [JsonIgnore]
+    public long InputFeatures => Network is { } n ? n.InputShape.Aggregate(1L, (a, b) => a * b) : Model!.Inputs;
+
+    /// <summary>What the last layer applies: none (logits), sigmoid or softmax.</summary>
+    [JsonIgnore]
+    public string OutputActivation => Model?.OutputActivation ?? "none";
+
     public string ToJson() => JsonSerializer.Serialize(this, s_json);
 
     public static RunConfig FromJson(string json, string path)
     {
         RunConfig? config = JsonSerializer.Deserialize<RunConfig>(json, s_json);
-        return config is { Format: FormatName, Version: 1 } ? config
-            : throw new UserException($"{path}: not a ChainRule model configuration (format '{config?.Format}', version {config?.Version}).");
+        if (config is not { Format: FormatName, Version: 1 })
+        {
+            throw new UserException($"{path}: not a ChainRule model configuration (format '{config?.Format}', version {config?.Version}).");
+        }
+        return (config.Model is null) != (config.Network is null) ? config
+            : throw new UserException($"{path}: needs exactly one of 'model' (an MLP) and 'network' (an --arch spec), found {(config.Model is null ? "neither" : "both")}.");
     }
+}
+
+/// <summary>A network written as an --arch spec (NN.Architecture), for inputs of one shape.</summary>
+public sealed record NetworkConfig
+{
+    /// <summary>The layer tokens, e.g. conv32k3-bn-relu-pool2-fc10.</summary>
+    public required string Architecture { get; init; }
+
+    /// <summary>One example's shape as the network sees it: (channels, height, width) for images, (features) otherwise.</summary>
+    public required int[] InputShape { get; init; }
+
+    /// <summary>The trainable values, for the record (the weights file is the authority).</summary>
+    public long Parameters { get; init; }
 }
 
 /// <summary>Where the data came from and how its features were prepared.</summary>

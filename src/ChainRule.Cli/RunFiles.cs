@@ -17,7 +17,16 @@ public static class RunFiles
 
     public static void Save(string directory, Module network, RunConfig config, IReadOnlyList<EpochResult> results)
     {
-        Checkpoint.Save(network, Path.Combine(directory, Model), new Dictionary<string, string> { ["format"] = RunConfig.FormatName, ["config"] = Config });
+        var metadata = new Dictionary<string, string> { ["format"] = RunConfig.FormatName, ["config"] = Config };
+        if (config.Network is { } n && network is Sequential sequential)
+        {
+            // the spec in the weights file too: Checkpoint.LoadNetwork rebuilds the model from the file alone
+            Checkpoint.Save(sequential, Path.Combine(directory, Model), n.Architecture, n.InputShape, metadata);
+        }
+        else
+        {
+            Checkpoint.Save(network, Path.Combine(directory, Model), metadata);
+        }
         AtomicFile.WriteAllText(Path.Combine(directory, Config), config.ToJson());
         AtomicFile.WriteAllText(Path.Combine(directory, Metrics), MetricsCsv(results));
         AtomicFile.WriteAllBytes(Path.Combine(directory, Curves), Charts.Curves(results, config.Data.Name));
@@ -48,7 +57,9 @@ public static class RunFiles
         }
         string modelPath = Path.Combine(directory, Model);
         CheckModelFitsItsFile(config, configPath, modelPath);
-        Sequential network = Mlp.Create(config.Model, new Generator(config.Training.Seed));
+        Sequential network = config.Network is { } n
+            ? Architecture.Build(n.Architecture, n.InputShape, new Generator(config.Training.Seed))
+            : Mlp.Create(config.Model!, new Generator(config.Training.Seed));
         Checkpoint.Load(network, modelPath);
         foreach ((string name, Parameter p) in network.NamedParameters())
         {
@@ -81,7 +92,23 @@ public static class RunFiles
     // weights file, so an edited "hidden": [40000, 40000] is refused in a line instead of allocating 12 GB first.
     private static void CheckModelFitsItsFile(RunConfig config, string configPath, string modelPath)
     {
-        MlpConfig m = config.Model;
+        long parameters = config.Network is { } n ? SpecParameters(n, configPath) : MlpParameters(config.Model!, configPath);
+        if (!File.Exists(modelPath))
+        {
+            return; // Checkpoint.Load reports the missing file
+        }
+        long bytes = new FileInfo(modelPath).Length;
+        // NOTE: only a gross excess is refused here (more than twice the file plus 16 MB): a near miss is built and
+        // then listed tensor by tensor by Checkpoint.Load, which says more.
+        if (parameters * 4 > (2 * bytes) + (16 << 20))
+        {
+            throw new UserException($"{configPath}: the model {config.Description} has {parameters.ToString("N0", CultureInfo.InvariantCulture)} parameters, "
+                + $"more than {modelPath} ({bytes.ToString("N0", CultureInfo.InvariantCulture)} bytes) can hold; config.json and the weights do not belong together.");
+        }
+    }
+
+    private static long MlpParameters(MlpConfig m, string configPath)
+    {
         if (m.Inputs < 1 || m.Outputs < 1 || m.Hidden.Any(h => h < 1))
         {
             throw new UserException($"{configPath}: layer sizes {string.Join("-", m.LayerSizes)} must all be at least 1.");
@@ -92,17 +119,18 @@ public static class RunFiles
         {
             parameters += ((long)sizes[i - 1] + 1) * sizes[i];
         }
-        if (!File.Exists(modelPath))
+        return parameters;
+    }
+
+    private static long SpecParameters(NetworkConfig n, string configPath)
+    {
+        try
         {
-            return; // Checkpoint.Load reports the missing file
+            return Architecture.ParameterCount(n.Architecture, n.InputShape);
         }
-        long bytes = new FileInfo(modelPath).Length;
-        // NOTE: only a gross excess is refused here (more than twice the file plus 16 MB): a near miss is built and
-        // then listed tensor by tensor by Checkpoint.Load, which says more.
-        if (parameters * 4 > (2 * bytes) + (16 << 20))
+        catch (Exception e) when (e is FormatException or ArgumentException)
         {
-            throw new UserException($"{configPath}: the model {string.Join("-", m.LayerSizes)} has {parameters.ToString("N0", CultureInfo.InvariantCulture)} parameters, "
-                + $"more than {modelPath} ({bytes.ToString("N0", CultureInfo.InvariantCulture)} bytes) can hold; config.json and the weights do not belong together.");
+            throw new UserException($"{configPath}: 'network': {e.Message}");
         }
     }
 

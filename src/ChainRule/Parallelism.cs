@@ -17,4 +17,29 @@ public static class Parallelism
             field = value;
         }
     } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Runs body(0) .. body(count - 1) in up to MaxDegree contiguous chunks (serially for small counts). Each item must
+    /// write only its own outputs; the result is then the same whatever the split.
+    /// </summary>
+    internal static void For(int count, Action<int> body, int minPerThread = 4)
+    {
+        int threads = Math.Min(MaxDegree, Math.Max(1, count / Math.Max(1, minPerThread)));
+        if (threads <= 1)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                body(i);
+            }
+            return;
+        }
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int start = (int)((long)count * t / threads), end = (int)((long)count * (t + 1) / threads);
+            for (int i = start; i < end; i++)
+            {
+                body(i);
+            }
+        });
+    }
 }

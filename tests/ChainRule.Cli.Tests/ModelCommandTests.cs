@@ -115,12 +115,15 @@ public class ModelCommandTests : IClassFixture<ModelCommandTests.TrainedModel>
 
         string config = File.ReadAllText(_dir.File("config.json"));
         File.WriteAllText(copy.File("config.json"), config.Replace("\"hidden\": [\n      64\n    ]", "\"hidden\": [\n      40000,\n      40000\n    ]"));
-        Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), "the model 784-40000-40000-10 has 1,631,840,010 parameters, more than");
+        Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), "the model 784-40000-40000-10 relu MLP has 1,631,840,010 parameters, more than");
         foreach (string section in new[] { "training", "data", "model" })
         {
             string nulled = System.Text.RegularExpressions.Regex.Replace(config, $"\"{section}\": \\{{", $"\"{section}\": null, \"unused\": {{");
             File.WriteAllText(copy.File("config.json"), nulled);
-            Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), $"config.json: not a valid model configuration: '{section}' (line ");
+            // a null model is allowed where a network takes its place; with neither, that is said
+            Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), section == "model"
+                ? "config.json: needs exactly one of 'model' (an MLP) and 'network' (an --arch spec), found neither."
+                : $"config.json: not a valid model configuration: '{section}' (line ");
         }
         File.WriteAllText(copy.File("config.json"), config.Replace("\"hidden\": [\n      64\n    ]", "\"hidden\": null"));
         Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), "'model.hidden' (line 6) is null, but a value is required.");

@@ -33,7 +33,7 @@ public static class EvaluateCommand
         }
         var trainer = new Trainer(network, new Optim.Sgd(network.Parameters(), 0), LossFunctions.Create(config.Training.Loss, config.Data.ClassNames?.Length));
         Evaluation evaluation = trainer.Evaluate(test);
-        ui.WriteLine($"{test.Name}: {test.Count:N0} examples, model {string.Join("-", config.Model.LayerSizes)} from {directory}");
+        ui.WriteLine($"{test.Name}: {test.Count:N0} examples, model {config.Description} from {directory}");
         if (evaluation.Confusion is not ConfusionMatrix confusion)
         {
             Regression(ui, network, test);
@@ -53,9 +53,9 @@ public static class EvaluateCommand
     internal static void CheckFits(Dataset data, RunConfig config)
     {
         int features = data.Features.Size / Math.Max(1, data.Count);
-        if (features != config.Model.Inputs)
+        if (features != config.InputFeatures)
         {
-            throw new UserException($"{data.Name}: examples have {features} features, but the model takes {config.Model.Inputs}.");
+            throw new UserException($"{data.Name}: examples have {features} features, but the model takes {config.InputFeatures}.");
         }
         if ((config.Data.ClassNames is null) != (data.ClassNames is null) || (data.ClassNames is not null && data.ClassNames.Count != config.Data.ClassNames!.Length))
         {

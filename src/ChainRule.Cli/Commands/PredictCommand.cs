@@ -65,7 +65,7 @@ public static class PredictCommand
             return;
         }
         // Probabilities: softmax of logits; an output layer that already gives probabilities is normalised instead.
-        Tensor probabilities = config.Model.OutputActivation == "none" ? Tensor.Softmax(output, 1) : output / output.Sum(1, keepDims: true);
+        Tensor probabilities = config.OutputActivation == "none" ? Tensor.Softmax(output, 1) : output / output.Sum(1, keepDims: true);
         double[] p = probabilities.ToDoubleArray();
         int best = Array.IndexOf(p, p.Max());
         ui.Console.Write(new Rule($"{Markup.Escape(title)}: [bold]{Markup.Escape(names[best])}[/] ({Tables.Percent(p[best], 1)})").LeftJustified());

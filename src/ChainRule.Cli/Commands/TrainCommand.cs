@@ -8,7 +8,7 @@ using ChainRule.Training;
 namespace ChainRule.Cli.Commands;
 
 /// <summary>
-/// chainrule train: builds an MLP for the chosen data, trains it with the Trainer, and leaves in --out:
+/// chainrule train: builds an MLP (or the --arch network) for the chosen data, trains it with the Trainer, and leaves in --out:
 /// model.safetensors, config.json, metrics.csv and curves.png.
 /// </summary>
 public static class TrainCommand
@@ -38,11 +38,18 @@ public static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "threads for the kernels", DefaultValueFactory = _ => Environment.ProcessorCount };
         var testFraction = new Option<double>("--test-fraction") { Description = "for a .csv file: the fraction held out for testing", DefaultValueFactory = _ => 0.2 };
         var output = new Option<string?>("--out") { Description = "output directory (default: runs/<data>-<time>)" };
+        var arch = new Option<string?>("--arch")
+        {
+            Description = "the network: mlp (default: --hidden, --activation, --dropout), cnn (" + Architecture.DefaultCnn(10) + " for 10 classes), "
+                + "or layer tokens joined by '-':\n" + Architecture.Grammar,
+        };
+        var augment = new Option<bool>("--augment") { Description = "random shifts of up to 2 pixels (zero padding) for each training image, drawn per example; never the test set" };
+        var flip = new Option<bool>("--flip") { Description = "with --augment: also mirror half the training images left to right (for clothes, not for digits)" };
 
-        var command = new Command("train", "Train a multilayer perceptron and save it with its metrics and learning curves.")
+        var command = new Command("train", "Train a network (an MLP by default, or --arch cnn) and save it with its metrics and learning curves.")
         {
             data, hidden, activation, outputActivation, loss, optimizer, lr, momentum, weightDecay, schedule, warmup,
-            dropout, labelSmoothing, clipNorm, batchSize, epochs, seed, threads, testFraction, output,
+            dropout, labelSmoothing, clipNorm, batchSize, epochs, seed, threads, testFraction, output, arch, augment, flip,
         };
         command.SetAction(r =>
         {
@@ -62,9 +69,30 @@ public static class TrainCommand
                 Seed = r.GetValue(seed),
                 Threads = (int)Positive(r.GetValue(threads), "--threads"),
             };
+            string? architecture = r.GetValue(arch) is "mlp" ? null : r.GetValue(arch);
+            if (architecture is not null)
+            {
+                // the MLP's own options mean nothing to a spec: say so rather than ignore them
+                foreach (Option mlpOnly in new Option[] { hidden, activation, outputActivation, dropout })
+                {
+                    if (r.GetResult(mlpOnly) is { Implicit: false })
+                    {
+                        throw new UserException($"{mlpOnly.Name} shapes the MLP; with --arch, write the layers in the spec (e.g. ...-fc128-relu-dropout0.3-fc10).");
+                    }
+                }
+            }
+            if (r.GetValue(flip) && !r.GetValue(augment))
+            {
+                throw new UserException("--flip is an augmentation: add --augment.");
+            }
             var run = new TrainRun(ui, settings, r.GetValue(data)!, ParseSizes(r.GetValue(hidden)!),
                 Choice(r.GetValue(activation)!, Mlp.Activations, "--activation"), r.GetValue(outputActivation),
-                Fraction(r.GetValue(dropout), "--dropout"), TestFraction(r.GetValue(testFraction)), r.GetValue(output));
+                Fraction(r.GetValue(dropout), "--dropout"), TestFraction(r.GetValue(testFraction)), r.GetValue(output))
+            {
+                Architecture = architecture,
+                Augment = r.GetValue(augment),
+                Flip = r.GetValue(flip),
+            };
             return run.Execute();
         });
         return command;

@@ -13,6 +13,13 @@ internal sealed class TrainRun(
     ConsoleUi ui, TrainingConfig settings, string source, int[] hidden, string activation, string? outputActivation,
     double dropout, double testFraction, string? outputDirectory)
 {
+    /// <summary>An --arch spec (or "cnn"); null for the MLP.</summary>
+    public string? Architecture { get; init; }
+
+    public bool Augment { get; init; }
+
+    public bool Flip { get; init; }
+
     public int Execute()
     {
         Parallelism.MaxDegree = settings.Threads;
@@ -22,17 +29,18 @@ internal sealed class TrainRun(
         {
             throw new UserException($"{source}: the target is numeric (regression); use --loss mse.");
         }
-        var model = new MlpConfig
+        int outputs = classes ?? (train.Labels.Rank == 1 ? 1 : train.Labels.Shape[1]);
+        (Sequential network, MlpConfig? model, NetworkConfig? spec) = Architecture is null
+            ? CreateMlp(dataConfig, outputs, classes)
+            : CreateNetwork(dataConfig, outputs, source);
+        Augmentation? augmentation = null;
+        if (Augment)
         {
-            Inputs = dataConfig.FeatureShape.Aggregate(1, (a, b) => a * b),
-            Hidden = hidden,
-            Outputs = classes ?? (train.Labels.Rank == 1 ? 1 : train.Labels.Shape[1]),
-            Activation = activation,
-            OutputActivation = outputActivation ?? (settings.Loss == "cross-entropy" || classes is null ? "none" : "sigmoid"),
-            Dropout = dropout,
-        };
-        TrainCommand.Choice(model.OutputActivation, Mlp.OutputActivations, "--output-activation");
-        Sequential network = Mlp.Create(model, new Generator(settings.Seed));
+            int[] image = spec?.InputShape is { Length: 3 } s ? s
+                : dataConfig.ImageShape is [int h, int w] ? [1, h, w]
+                : throw new UserException($"--augment: {source} holds no images (a row of {dataConfig.FeatureShape.Aggregate(1, (a, b) => a * b)} features); shifts and flips are for image data.");
+            augmentation = new Augmentation(image[0], image[1], image[2], maxShift: 2, horizontalFlip: Flip);
+        }
         Optimizer optimizer = CreateOptimizer(network.Parameters());
         int steps = settings.Epochs * new DataLoader(train, settings.BatchSize).Count;
         var trainer = new Trainer(network, optimizer, LossFunctions.Create(settings.Loss, classes, settings.LabelSmoothing))
@@ -41,10 +49,13 @@ internal sealed class TrainRun(
             ClipNorm = settings.ClipNorm,
             // the test loss is the plain loss, as 'evaluate' reports it; only the training loss carries the smoothing
             EvaluationLoss = LossFunctions.Create(settings.Loss, classes, 0),
+            Augmentation = augmentation,
         };
         string directory = outputDirectory ?? Path.Combine("runs", $"{Path.GetFileNameWithoutExtension(source.TrimEnd('/'))}-{DateTime.Now:yyyyMMdd-HHmmss}");
 
-        ui.WriteLine($"Training {string.Join("-", model.LayerSizes)} {activation} MLP on {dataConfig.Name}: {train.Count:N0} train / {test.Count:N0} test examples, " +
+        string what = spec is null ? $"{string.Join("-", model!.LayerSizes)} {activation} MLP" : $"{spec.Architecture} ({spec.Parameters:N0} parameters)";
+        string augmented = augmentation is null ? "" : augmentation.HorizontalFlip ? ", shifts and flips" : ", shifts";
+        ui.WriteLine($"Training {what} on {dataConfig.Name}: {train.Count:N0} train / {test.Count:N0} test examples{augmented}, " +
             $"{Count(settings.Epochs, "epoch")}, batch {settings.BatchSize}, {settings.Optimizer} lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, {Count(settings.Threads, "thread")}.");
         if (settings.LabelSmoothing > 0 && settings.Loss == "cross-entropy")
         {
@@ -56,6 +67,7 @@ internal sealed class TrainRun(
         var config = new RunConfig
         {
             Model = model,
+            Network = spec,
             Data = dataConfig,
             Training = settings,
             Results = new ResultsConfig(last.TestLoss, last.TestAccuracy, results.Sum(r => r.Seconds)),
@@ -70,6 +82,41 @@ internal sealed class TrainRun(
         ui.WriteLine($"Done: {score} after {Count(settings.Epochs, "epoch")} in {results.Sum(r => r.Seconds):F1} s of training. Saved to {directory}/ " +
             $"({RunFiles.Model}, {RunFiles.Config}, {RunFiles.Metrics}, {RunFiles.Curves}).");
         return 0;
+    }
+
+    private (Sequential, MlpConfig?, NetworkConfig?) CreateMlp(DataConfig data, int outputs, int? classes)
+    {
+        var model = new MlpConfig
+        {
+            Inputs = data.FeatureShape.Aggregate(1, (a, b) => a * b),
+            Hidden = hidden,
+            Outputs = outputs,
+            Activation = activation,
+            OutputActivation = outputActivation ?? (settings.Loss == "cross-entropy" || classes is null ? "none" : "sigmoid"),
+            Dropout = dropout,
+        };
+        TrainCommand.Choice(model.OutputActivation, Mlp.OutputActivations, "--output-activation");
+        return (Mlp.Create(model, new Generator(settings.Seed)), model, null);
+    }
+
+    private (Sequential, MlpConfig?, NetworkConfig?) CreateNetwork(DataConfig data, int outputs, string source)
+    {
+        string text = Architecture == "cnn" ? NN.Architecture.DefaultCnn(outputs) : Architecture!;
+        int[] shape = data.ImageShape is [int h, int w] ? [1, h, w] : [data.FeatureShape.Aggregate(1, (a, b) => a * b)];
+        bool spatial = text.Split('-').Any(t => t.StartsWith("conv", StringComparison.Ordinal) || t.Contains("pool", StringComparison.Ordinal) || t is "gap" or "dropout2d");
+        if (spatial && data.ImageShape is null)
+        {
+            throw new UserException($"--arch {Architecture}: {source} has no image shape (each row is {shape[0]} features); convolutions and pooling need images: digits, fashion or an MNIST-format directory.");
+        }
+        try
+        {
+            Sequential network = NN.Architecture.Build(text, shape, new Generator(settings.Seed), outputs);
+            return (network, null, new NetworkConfig { Architecture = text, InputShape = shape, Parameters = network.Parameters().Sum(p => (long)p.Data.Size) });
+        }
+        catch (FormatException e)
+        {
+            throw new UserException($"--arch: {e.Message}");
+        }
     }
 
     private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";

@@ -19,7 +19,6 @@ public static partial class F
         int channels = x.Shape[1];
         int[] axes = [0, .. Enumerable.Range(2, x.Rank - 2)];
         int[] keep = [1, channels, .. Enumerable.Repeat(1, x.Rank - 2)];
-        Variable normalized;
         if (training || runningMean is null || runningVar is null)
         {
             int count = x.Size / channels;
@@ -27,30 +26,30 @@ public static partial class F
             {
                 throw new ArgumentException($"batch_norm: input {x.Shape} has one value per channel; training needs more than one to estimate a variance.");
             }
-            Variable mean = Mean(x, axes, keepDims: true);
-            Variable centered = x - mean;
-            Variable variance = Mean(centered * centered, axes, keepDims: true);
-            normalized = centered / Sqrt(variance + eps);
+            if ((weight is null) != (bias is null))
+            {
+                // the fused op takes both or neither; one alone is the composition
+                Variable plain = new Functions.BatchNormTraining(eps).Apply(x);
+                return weight is not null ? plain * Reshape(weight, keep) : plain + Reshape(bias!, keep);
+            }
+            var op = new Functions.BatchNormTraining(eps);
+            Variable y = weight is null ? op.Apply(x) : op.Apply(x, weight, bias!);
             if (training && runningMean is not null && runningVar is not null)
             {
-                Tensor batchMean = mean.Data.Reshape(channels).To(runningMean.DType);
-                Tensor unbiased = (variance.Data.Reshape(channels) * (count / (double)(count - 1))).To(runningVar.DType);
+                Tensor batchMean = Tensor.FromArray(op.BatchMean, [channels]).To(runningMean.DType);
+                Tensor unbiased = (Tensor.FromArray(op.BatchVariance, [channels]) * (count / (double)(count - 1))).To(runningVar.DType);
                 runningMean.CopyFrom((runningMean * (1 - momentum)) + (batchMean * momentum));
                 runningVar.CopyFrom((runningVar * (1 - momentum)) + (unbiased * momentum));
                 numBatchesTracked?.CopyFrom(numBatchesTracked + 1L);
             }
+            return y;
         }
-        else
-        {
-            Tensor mean = runningMean.Reshape(keep).To(x.DType);
-            Tensor scale = Tensor.Sqrt(runningVar.Reshape(keep).To(x.DType) + eps);
-            normalized = (x - mean) / scale;
-        }
-        if (weight is not null)
-        {
-            normalized *= Reshape(weight, keep);
-        }
-        return bias is null ? normalized : normalized + Reshape(bias, keep);
+        // evaluation: one multiply and one add per element, with the per-channel scale and shift folded first
+        Tensor mean = runningMean.Reshape(keep).To(x.DType);
+        Tensor invStd = 1.0 / Tensor.Sqrt(runningVar.Reshape(keep).To(x.DType) + eps);
+        Variable scale = weight is null ? invStd : Reshape(weight, keep) * invStd;
+        Variable shift = bias is null ? -(mean * scale) : Reshape(bias, keep) - (mean * scale);
+        return (x * scale) + shift;
     }
 
     /// <summary>torch.nn.functional.layer_norm over the trailing axes of shape <paramref name="normalizedShape"/> (biased variance).</summary>

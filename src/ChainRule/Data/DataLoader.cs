@@ -25,7 +25,8 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
     private int _nextEpoch;
 
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1.</exception>
-    public DataLoader(Dataset dataset, int batchSize, bool shuffle = false, ulong seed = 0, bool dropLast = false)
+    /// <param name="augmentation">When given, every batch's features are augmented (a training loader only).</param>
+    public DataLoader(Dataset dataset, int batchSize, bool shuffle = false, ulong seed = 0, bool dropLast = false, Augmentation? augmentation = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -33,8 +34,12 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
         BatchSize = batchSize;
         Shuffle = shuffle;
         DropLast = dropLast;
+        Augmentation = augmentation;
         _seed = seed;
     }
+
+    /// <summary>The augmentation applied to every batch, or null.</summary>
+    public Augmentation? Augmentation { get; }
 
     public Dataset Dataset { get; }
 
@@ -53,7 +58,9 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
         int n = Dataset.Count;
         int[] order = Shuffle ? new Generator(EpochSeed(_seed, epoch)).Permutation(n) : [.. Enumerable.Range(0, n)];
-        return Iterate(order);
+        // the augmentation's own generator: the shuffle's order does not change when augmentation is switched on
+        Generator? draws = Augmentation is null ? null : new Generator(EpochSeed(_seed ^ 0xA5A5_5A5A_A5A5_5A5AUL, epoch));
+        return Iterate(order, draws);
     }
 
     /// <summary>Starts the next epoch: 0 for the first foreach, then 1, 2, ...</summary>
@@ -67,14 +74,14 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
     /// </summary>
     internal static ulong EpochSeed(ulong seed, int epoch) => Mix(seed + Mix((ulong)epoch));
 
-    private IEnumerable<(Tensor X, Tensor Y)> Iterate(int[] order)
+    private IEnumerable<(Tensor X, Tensor Y)> Iterate(int[] order, Generator? draws)
     {
         for (int b = 0; b < Count; b++)
         {
             int start = b * BatchSize;
             int size = Math.Min(BatchSize, order.Length - start);
-            yield return (Dataset.GatherRows(Dataset.Features, order.AsSpan(start, size)),
-                Dataset.GatherRows(Dataset.Labels, order.AsSpan(start, size)));
+            Tensor x = Dataset.GatherRows(Dataset.Features, order.AsSpan(start, size));
+            yield return (draws is null ? x : Augmentation!.Apply(x, draws), Dataset.GatherRows(Dataset.Labels, order.AsSpan(start, size)));
         }
     }
 

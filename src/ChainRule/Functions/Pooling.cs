@@ -44,7 +44,7 @@ internal sealed class PlaneScatter(int[] positions, Shape inputShape) : Function
     protected override Tensor Forward(ReadOnlySpan<Tensor> x)
     {
         Tensor g = x[0].Contiguous();
-        Tensor dx = new(inputShape, g.DType);
+        Tensor dx = Tensor.Uninitialized(inputShape, g.DType); // every plane is cleared by its task
         if (g.DType == DType.Float32)
         {
             Run<float>(g.AsSpan<float>(), dx.AsSpan<float>());
@@ -60,12 +60,25 @@ internal sealed class PlaneScatter(int[] positions, Shape inputShape) : Function
 
     protected internal override Variable? Jvp(int i, Variable dx) => new PlaneScatter(positions, inputShape).Apply(dx);
 
-    private void Run<T>(ReadOnlySpan<T> g, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    // One plane per task: each clears its plane of dx and adds its outputs' gradients into it.
+    private unsafe void Run<T>(ReadOnlySpan<T> g, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int plane = inputShape[2] * inputShape[3], outPlane = g.Length / (inputShape[0] * inputShape[1]);
-        for (int o = 0; o < g.Length; o++)
+        int planes = inputShape[0] * inputShape[1];
+        int plane = inputShape[2] * inputShape[3], outPlane = g.Length / planes;
+        int[] at = positions;
+        fixed (T* pg = g, pd = dx)
         {
-            dx[((o / outPlane) * plane) + positions[o]] += g[o];
+            T* sg = pg, sd = pd;
+            Parallelism.For(planes, p =>
+            {
+                var target = new Span<T>(sd + ((long)p * plane), plane);
+                var source = new ReadOnlySpan<T>(sg + ((long)p * outPlane), outPlane);
+                target.Clear();
+                for (int o = 0; o < outPlane; o++)
+                {
+                    target[at[(p * outPlane) + o]] += source[o];
+                }
+            });
         }
     }
 }

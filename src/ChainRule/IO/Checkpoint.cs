@@ -56,4 +56,58 @@ public static class Checkpoint
             p.CopyFrom(stored[name]);
         }
     }
+
+    /// <summary>The metadata keys under which <see cref="Save(Sequential, string, string, int[], IReadOnlyDictionary{string, string})"/> records an architecture.</summary>
+    public const string ArchitectureKey = "architecture", InputShapeKey = "input_shape";
+
+    /// <summary>
+    /// Saves a network built by <see cref="Architecture.Build"/> with its spec and input shape in the file's metadata,
+    /// so <see cref="LoadNetwork"/> rebuilds it from the file alone.
+    /// </summary>
+    public static void Save(Sequential network, string path, string architecture, int[] inputShape, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        var all = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
+        {
+            [ArchitectureKey] = architecture,
+            [InputShapeKey] = string.Join(",", inputShape),
+        };
+        Save(network, path, all);
+    }
+
+    /// <summary>
+    /// Rebuilds the network a checkpoint written by <see cref="Save(Sequential, string, string, int[], IReadOnlyDictionary{string, string})"/> describes and
+    /// loads its weights, in evaluation mode. The spec's parameter count is compared with the file's tensors before
+    /// anything is built, so an edited spec cannot allocate more than the file holds.
+    /// </summary>
+    /// <exception cref="InvalidDataException">No architecture in the metadata, a spec that does not parse, or weights that do not fit.</exception>
+    public static Sequential LoadNetwork(string path)
+    {
+        SafetensorsFile file = Safetensors.Load(path);
+        if (!file.Metadata.TryGetValue(ArchitectureKey, out string? spec) || !file.Metadata.TryGetValue(InputShapeKey, out string? shapeText))
+        {
+            throw new InvalidDataException($"{path}: no '{ArchitectureKey}' and '{InputShapeKey}' in its metadata; build the model in code and use Checkpoint.Load(model, path).");
+        }
+        int[] shape;
+        long parameters;
+        try
+        {
+            shape = [.. shapeText.Split(',').Select(t => int.Parse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture))];
+            parameters = Architecture.ParameterCount(spec, shape);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        {
+            throw new InvalidDataException($"{path}: its metadata's architecture '{spec}' for inputs ({shapeText}) is not valid: {e.Message}");
+        }
+        long stored = file.Tensors.Where(kv => kv.Value.DType.IsFloatingPoint()).Sum(kv => (long)kv.Value.Size);
+        if (parameters > stored)
+        {
+            throw new InvalidDataException($"{path}: the architecture '{spec}' has {parameters:N0} parameters, but the file holds {stored:N0} values.");
+        }
+        Sequential network = Architecture.Build(spec, shape, new Generator(0));
+        Load(network, path);
+        network.Eval();
+        return network;
+    }
 }

@@ -8,9 +8,11 @@ namespace ChainRule.Kernels;
 //   forward         y'[g] (Cout/G, N*P)  = W[g] (Cout/G, K)  @ cols[g] (K, N*P),   K = Cin/G * KH * KW
 //   weight gradient dW[g] (Cout/G, K)    = gy'[g]            @ cols[g]^T
 //   input gradient  dcols[g] (K, N*P)    = W[g]^T            @ gy'[g]             then col2im adds dcols into dx
-// where y' and gy' are (Cout, N, P), the channel-major view of (N, Cout, P). One GEMM per group over the whole
-// batch keeps the GEMM large (and as deterministic as the GEMM is, whatever the thread count); im2col and col2im
-// run one image per task, each writing only its own columns or its own image.
+// where y' and gy' are (Cout, N, P), the channel-major view of (N, Cout, P). The batch goes through in chunks of
+// images (ChunkImages: about 2 MB of columns, a pooled buffer that stays in cache): per chunk and group one GEMM
+// writes (or, for dW, accumulates) its columns. The chunking depends on the shapes only, so results are as
+// deterministic as the GEMM, whatever the thread count; im2col and col2im run one image per task, each writing
+// only its own columns or its own image.
 
 /// <summary>Sizes of a 2-d convolution: input (N, C, H, W), weight (OutC, C / Groups, KH, KW), output (N, OutC, OH, OW).</summary>
 internal readonly record struct ConvGeometry(
@@ -30,14 +32,23 @@ internal readonly record struct ConvGeometry(
 
 internal static class Convolution
 {
-    /// <summary>cols (C * KH * KW, N * P) from x (N, C, H, W), both contiguous.</summary>
-    public static void Im2Col<T>(ReadOnlySpan<T> x, ConvGeometry g, Span<T> cols) where T : unmanaged, INumber<T>
+    /// <summary>
+    /// cols (C * KH * KW, count * P) from images [first, first + count) of x (N, C, H, W), both contiguous: image
+    /// first + n fills columns [n * P, (n + 1) * P).
+    /// </summary>
+    public static unsafe void Im2Col<T>(ReadOnlySpan<T> x, ConvGeometry g, Span<T> cols, int first, int count) where T : unmanaged, INumber<T>
     {
-        int rowLength = g.N * g.P;
+        int rowLength = count * g.P;
         int imageSize = g.C * g.H * g.W;
-        for (int n = 0; n < g.N; n++)
+        fixed (T* px = x, pc = cols)
         {
-            ReadOnlySpan<T> image = x.Slice(n * imageSize, imageSize);
+            T* sx = px, sc = pc;
+            int length = cols.Length;
+            Parallelism.For(count, n => Image(new ReadOnlySpan<T>(sx + ((long)(first + n) * imageSize), imageSize), n, new Span<T>(sc, length)), minPerThread: 1);
+        }
+
+        void Image(ReadOnlySpan<T> image, int n, Span<T> cols)
+        {
             for (int c = 0; c < g.C; c++)
             {
                 for (int i = 0; i < g.KH; i++)
@@ -53,14 +64,20 @@ internal static class Convolution
         }
     }
 
-    /// <summary>dx (N, C, H, W) += col2im(dcols (C * KH * KW, N * P)): the adjoint of Im2Col.</summary>
-    public static void Col2ImAdd<T>(ReadOnlySpan<T> cols, ConvGeometry g, Span<T> dx) where T : unmanaged, INumber<T>
+    /// <summary>Images [first, first + count) of dx (N, C, H, W) += col2im(dcols (C * KH * KW, count * P)): the adjoint of Im2Col.</summary>
+    public static unsafe void Col2ImAdd<T>(ReadOnlySpan<T> cols, ConvGeometry g, Span<T> dx, int first, int count) where T : unmanaged, INumber<T>
     {
-        int rowLength = g.N * g.P;
+        int rowLength = count * g.P;
         int imageSize = g.C * g.H * g.W;
-        for (int n = 0; n < g.N; n++)
+        fixed (T* pc = cols, px = dx)
         {
-            Span<T> image = dx.Slice(n * imageSize, imageSize);
+            T* sc = pc, sx = px;
+            int length = cols.Length;
+            Parallelism.For(count, n => Image(new ReadOnlySpan<T>(sc, length), n, new Span<T>(sx + ((long)(first + n) * imageSize), imageSize)), minPerThread: 1);
+        }
+
+        void Image(ReadOnlySpan<T> cols, int n, Span<T> image)
+        {
             for (int c = 0; c < g.C; c++)
             {
                 for (int i = 0; i < g.KH; i++)
@@ -135,15 +152,26 @@ internal static class Convolution
         return (Math.Min(first, end), end);
     }
 
+    /// <summary>
+    /// How many images one im2col chunk holds: about 512K elements of columns (2 MB of float32, cache-sized, and
+    /// reused from a pool rather than a fresh whole-batch buffer each call). A function of the shapes only, so
+    /// results do not depend on the thread count.
+    /// </summary>
+    public static int ChunkImages(ConvGeometry g) => (int)Math.Clamp((1L << 19) / Math.Max(1L, (long)g.C * g.KH * g.KW * g.P), 1, g.N);
+
     /// <summary>(N, C, P) to (C, N, P), or back with the two counts swapped: the channel-major view the GEMMs use.</summary>
-    public static void SwapOuter<T>(ReadOnlySpan<T> source, int outer, int middle, int inner, Span<T> destination)
+    public static unsafe void SwapOuter<T>(ReadOnlySpan<T> source, int outer, int middle, int inner, Span<T> destination) where T : unmanaged
     {
-        for (int a = 0; a < outer; a++)
+        fixed (T* ps = source, pd = destination)
         {
-            for (int b = 0; b < middle; b++)
+            T* s = ps, d = pd;
+            Parallelism.For(outer, a =>
             {
-                source.Slice(((a * middle) + b) * inner, inner).CopyTo(destination.Slice(((b * outer) + a) * inner, inner));
-            }
+                for (int b = 0; b < middle; b++)
+                {
+                    new ReadOnlySpan<T>(s + ((((long)a * middle) + b) * inner), inner).CopyTo(new Span<T>(d + ((((long)b * outer) + a) * inner), inner));
+                }
+            });
         }
     }
 }

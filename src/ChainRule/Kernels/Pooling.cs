@@ -11,6 +11,21 @@ internal sealed record PoolAxis(int[] Start, int[] End, int[] Padded)
 {
     public int Length => Start.Length;
 
+    /// <summary>Windows [2i, 2i + 2) with no padding: kernel 2, stride 2, the case pooling layers use most.</summary>
+    public bool IsPairs { get; } = IsPairsOf(Start, End, Padded);
+
+    private static bool IsPairsOf(int[] start, int[] end, int[] padded)
+    {
+        for (int i = 0; i < start.Length; i++)
+        {
+            if (start[i] != 2 * i || end[i] != (2 * i) + 2 || padded[i] != 2)
+            {
+                return false;
+            }
+        }
+        return start.Length > 0;
+    }
+
     /// <summary>kernel k, stride s, padding p over an input of size n (PyTorch's floor mode).</summary>
     public static PoolAxis Sliding(int n, int kernel, int stride, int padding)
     {
@@ -47,35 +62,93 @@ internal sealed record PoolAxis(int[] Start, int[] End, int[] Padded)
 internal static class Pooling
 {
     /// <summary>y = the window maxima; argmax = the flat index (h * W + w) in the plane of each maximum, the first one on ties (row-major).</summary>
-    public static void Max<T>(ReadOnlySpan<T> x, int planes, int h, int w, PoolAxis rows, PoolAxis cols, Span<T> y, Span<int> argmax)
+    public static unsafe void Max<T>(ReadOnlySpan<T> x, int planes, int h, int w, PoolAxis rows, PoolAxis cols, Span<T> y, Span<int> argmax)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outPlane = rows.Length * cols.Length;
-        for (int p = 0; p < planes; p++)
+        bool pairs = rows.IsPairs && cols.IsPairs;
+        fixed (T* px = x, py = y)
+        fixed (int* pa = argmax)
         {
-            ReadOnlySpan<T> plane = x.Slice(p * h * w, h * w);
-            for (int oh = 0; oh < rows.Length; oh++)
+            T* sx = px, sy = py;
+            int* sa = pa;
+            Parallelism.For(planes, p =>
             {
-                for (int ow = 0; ow < cols.Length; ow++)
+                var plane = new ReadOnlySpan<T>(sx + ((long)p * h * w), h * w);
+                var values = new Span<T>(sy + ((long)p * outPlane), outPlane);
+                var at = new Span<int>(sa + ((long)p * outPlane), outPlane);
+                if (pairs)
                 {
-                    T best = T.NegativeInfinity; // padding counts as -infinity
-                    int at = -1;
-                    for (int ih = rows.Start[oh]; ih < rows.End[oh]; ih++)
+                    MaxPairs(plane, w, rows.Length, cols.Length, values, at);
+                }
+                else
+                {
+                    MaxPlane(plane, w, rows, cols, values, at);
+                }
+            });
+        }
+    }
+
+    // The general window: padding counts as -infinity, a NaN wins (as in PyTorch), the first maximum on ties.
+    private static void MaxPlane<T>(ReadOnlySpan<T> plane, int w, PoolAxis rows, PoolAxis cols, Span<T> y, Span<int> argmax)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int[] rowStart = rows.Start, rowEnd = rows.End, colStart = cols.Start, colEnd = cols.End;
+        for (int oh = 0; oh < rowStart.Length; oh++)
+        {
+            for (int ow = 0; ow < colStart.Length; ow++)
+            {
+                T best = T.NegativeInfinity;
+                int at = -1;
+                for (int ih = rowStart[oh]; ih < rowEnd[oh]; ih++)
+                {
+                    ReadOnlySpan<T> line = plane.Slice(ih * w, w);
+                    for (int iw = colStart[ow]; iw < colEnd[ow]; iw++)
                     {
-                        for (int iw = cols.Start[ow]; iw < cols.End[ow]; iw++)
+                        T v = line[iw];
+                        if (v > best || at < 0 || (T.IsNaN(v) && !T.IsNaN(best)))
                         {
-                            T v = plane[(ih * w) + iw];
-                            if (v > best || at < 0 || (T.IsNaN(v) && !T.IsNaN(best)))
-                            {
-                                best = v;
-                                at = (ih * w) + iw;
-                            }
+                            best = v;
+                            at = (ih * w) + iw;
                         }
                     }
-                    int o = (p * outPlane) + (oh * cols.Length) + ow;
-                    y[o] = best;
-                    argmax[o] = at;
                 }
+                int o = (oh * colStart.Length) + ow;
+                y[o] = best;
+                argmax[o] = at;
+            }
+        }
+    }
+
+    // 2 x 2 windows at stride 2 without padding (the common case): the same rule, four comparisons per output.
+    private static void MaxPairs<T>(ReadOnlySpan<T> plane, int w, int outH, int outW, Span<T> y, Span<int> argmax)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int oh = 0; oh < outH; oh++)
+        {
+            int top = 2 * oh * w;
+            ReadOnlySpan<T> r0 = plane.Slice(top, w), r1 = plane.Slice(top + w, w);
+            Span<T> values = y.Slice(oh * outW, outW);
+            Span<int> at = argmax.Slice(oh * outW, outW);
+            for (int ow = 0; ow < outW; ow++)
+            {
+                int c = 2 * ow;
+                T best = r0[c];
+                int where = top + c;
+                Consider(r0[c + 1], top + c + 1, ref best, ref where);
+                Consider(r1[c], top + w + c, ref best, ref where);
+                Consider(r1[c + 1], top + w + c + 1, ref best, ref where);
+                values[ow] = best;
+                at[ow] = where;
+            }
+        }
+
+        static void Consider(T v, int index, ref T best, ref int where)
+        {
+            if (v > best || (T.IsNaN(v) && !T.IsNaN(best)))
+            {
+                best = v;
+                where = index;
             }
         }
     }

@@ -40,6 +40,32 @@ public sealed class Flatten : Module
     public override string ToString() => "Flatten";
 }
 
+/// <summary>nn.Unflatten(1, shape): (batch, ...) -> (batch, shape...), e.g. flat 784-pixel rows to (batch, 1, 28, 28).</summary>
+public sealed class Unflatten : Module
+{
+    private readonly int[] _shape;
+
+    public Unflatten(int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        _shape = [.. shape];
+    }
+
+    public IReadOnlyList<int> Shape => _shape;
+
+    public override Variable Forward(Variable x)
+    {
+        long size = _shape.Aggregate(1L, (a, b) => a * b);
+        if (x.Rank == 0 || x.Size != x.Shape[0] * size)
+        {
+            throw new ArgumentException($"{this}: input {x.Shape} does not hold {size} values per example.");
+        }
+        return x.Rank == _shape.Length + 1 && x.Shape.Dims[1..].SequenceEqual(_shape) ? x : F.Reshape(x, [x.Shape[0], .. _shape]);
+    }
+
+    public override string ToString() => $"Unflatten({string.Join(", ", _shape)})";
+}
+
 /// <summary>
 /// In training, zeroes each element with probability p and scales the rest by 1 / (1 - p) (inverted dropout);
 /// in evaluation, the identity. The mask comes from the given generator, so a seed reproduces a run.

@@ -142,6 +142,15 @@ public sealed class AdaptiveAvgPool2d(int outH = 1, int outW = 1) : Module
     public override string ToString() => $"AdaptiveAvgPool2d({outH}, {outW})";
 }
 
+/// <summary>Global average pooling: (N, C, H, W) -> (N, C), the mean of each channel's map.</summary>
+public sealed class GlobalAveragePool : Module
+{
+    public override Variable Forward(Variable x) =>
+        x.Rank == 4 ? F.Reshape(F.AdaptiveAvgPool2d(x, 1, 1), x.Shape[0], x.Shape[1]) : throw new ArgumentException($"{this}: input {x.Shape} must be (N, C, H, W).");
+
+    public override string ToString() => "GlobalAveragePool";
+}
+
 /// <summary>nn.Dropout2d: in training, zeroes whole channels with probability p and scales the rest by 1 / (1 - p).</summary>
 public sealed class Dropout2d : Module
 {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using ChainRule.Kernels;
 
@@ -56,9 +57,7 @@ public sealed partial class Tensor
 
         static void Forward<T>(Tensor x, Tensor w, Tensor? bias, ConvGeometry g, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int np = g.N * g.P, outPerGroup = g.OutC / g.Groups;
-            Tensor cols = Uninitialized(new Shape(g.C * g.KH * g.KW, np), x.DType);
-            Convolution.Im2Col<T>(x.AsSpan<T>(), g, cols.AsSpan<T>());
+            int np = g.N * g.P, outPerGroup = g.OutC / g.Groups, chunk = Convolution.ChunkImages(g);
             Tensor channelMajor = Uninitialized(new Shape(g.OutC, g.N, g.P), x.DType);
             Span<T> ycm = channelMajor.AsSpan<T>();
             if (bias is not null)
@@ -69,13 +68,21 @@ public sealed partial class Tensor
                     ycm.Slice(o * np, np).Fill(b[o]);
                 }
             }
-            for (int group = 0; group < g.Groups; group++)
+            T[] buffer = ArrayPool<T>.Shared.Rent(g.C * g.KH * g.KW * chunk * g.P);
+            for (int first = 0; first < g.N; first += chunk)
             {
-                Gemm.Multiply<T>(
-                    w.AsSpan<T>()[(group * outPerGroup * g.K)..], g.K, false,
-                    cols.AsSpan<T>()[(group * g.K * np)..], np, false,
-                    outPerGroup, np, g.K, accumulate: bias is not null, ycm[(group * outPerGroup * np)..], np);
+                int count = Math.Min(chunk, g.N - first), columns = count * g.P;
+                Span<T> cols = buffer.AsSpan(0, g.C * g.KH * g.KW * columns);
+                Convolution.Im2Col<T>(x.AsSpan<T>(), g, cols, first, count);
+                for (int group = 0; group < g.Groups; group++)
+                {
+                    Gemm.Multiply<T>(
+                        w.AsSpan<T>()[(group * outPerGroup * g.K)..], g.K, false,
+                        cols[(group * g.K * columns)..], columns, false,
+                        outPerGroup, columns, g.K, accumulate: bias is not null, ycm[((group * outPerGroup * np) + (first * g.P))..], np);
+                }
             }
+            ArrayPool<T>.Shared.Return(buffer);
             Convolution.SwapOuter<T>(ycm, g.OutC, g.N, g.P, y.AsSpan<T>());
         }
     }
@@ -97,18 +104,24 @@ public sealed partial class Tensor
 
         static void InputGrad<T>(Tensor gy, Tensor w, ConvGeometry g, Tensor dx) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int np = g.N * g.P, outPerGroup = g.OutC / g.Groups;
+            int np = g.N * g.P, outPerGroup = g.OutC / g.Groups, chunk = Convolution.ChunkImages(g);
             Tensor gcm = Uninitialized(new Shape(g.OutC, g.N, g.P), gy.DType);
             Convolution.SwapOuter<T>(gy.AsSpan<T>(), g.N, g.OutC, g.P, gcm.AsSpan<T>());
-            Tensor dcols = Uninitialized(new Shape(g.C * g.KH * g.KW, np), gy.DType);
-            for (int group = 0; group < g.Groups; group++)
+            T[] buffer = ArrayPool<T>.Shared.Rent(g.C * g.KH * g.KW * chunk * g.P);
+            for (int first = 0; first < g.N; first += chunk)
             {
-                Gemm.Multiply<T>(
-                    w.AsSpan<T>()[(group * outPerGroup * g.K)..], g.K, true,
-                    gcm.AsSpan<T>()[(group * outPerGroup * np)..], np, false,
-                    g.K, np, outPerGroup, accumulate: false, dcols.AsSpan<T>()[(group * g.K * np)..], np);
+                int count = Math.Min(chunk, g.N - first), columns = count * g.P;
+                Span<T> dcols = buffer.AsSpan(0, g.C * g.KH * g.KW * columns);
+                for (int group = 0; group < g.Groups; group++)
+                {
+                    Gemm.Multiply<T>(
+                        w.AsSpan<T>()[(group * outPerGroup * g.K)..], g.K, true,
+                        gcm.AsSpan<T>()[((group * outPerGroup * np) + (first * g.P))..], np, false,
+                        g.K, columns, outPerGroup, accumulate: false, dcols[(group * g.K * columns)..], columns);
+                }
+                Convolution.Col2ImAdd<T>(dcols, g, dx.AsSpan<T>(), first, count);
             }
-            Convolution.Col2ImAdd<T>(dcols.AsSpan<T>(), g, dx.AsSpan<T>());
+            ArrayPool<T>.Shared.Return(buffer);
         }
     }
 
@@ -129,18 +142,25 @@ public sealed partial class Tensor
 
         static void WeightGrad<T>(Tensor x, Tensor gy, ConvGeometry g, Tensor dw) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int np = g.N * g.P, outPerGroup = g.OutC / g.Groups;
-            Tensor cols = Uninitialized(new Shape(g.C * g.KH * g.KW, np), x.DType);
-            Convolution.Im2Col<T>(x.AsSpan<T>(), g, cols.AsSpan<T>());
+            int np = g.N * g.P, outPerGroup = g.OutC / g.Groups, chunk = Convolution.ChunkImages(g);
             Tensor gcm = Uninitialized(new Shape(g.OutC, g.N, g.P), x.DType);
             Convolution.SwapOuter<T>(gy.AsSpan<T>(), g.N, g.OutC, g.P, gcm.AsSpan<T>());
-            for (int group = 0; group < g.Groups; group++)
+            T[] buffer = ArrayPool<T>.Shared.Rent(g.C * g.KH * g.KW * chunk * g.P);
+            for (int first = 0; first < g.N; first += chunk)
             {
-                Gemm.Multiply<T>(
-                    gcm.AsSpan<T>()[(group * outPerGroup * np)..], np, false,
-                    cols.AsSpan<T>()[(group * g.K * np)..], np, true,
-                    outPerGroup, g.K, np, accumulate: false, dw.AsSpan<T>()[(group * outPerGroup * g.K)..], g.K);
+                int count = Math.Min(chunk, g.N - first), columns = count * g.P;
+                Span<T> cols = buffer.AsSpan(0, g.C * g.KH * g.KW * columns);
+                Convolution.Im2Col<T>(x.AsSpan<T>(), g, cols, first, count);
+                for (int group = 0; group < g.Groups; group++)
+                {
+                    // chunk by chunk, in a fixed order: the first writes dW, the rest add to it
+                    Gemm.Multiply<T>(
+                        gcm.AsSpan<T>()[((group * outPerGroup * np) + (first * g.P))..], np, false,
+                        cols[(group * g.K * columns)..], columns, true,
+                        outPerGroup, g.K, columns, accumulate: first > 0, dw.AsSpan<T>()[(group * outPerGroup * g.K)..], g.K);
+                }
             }
+            ArrayPool<T>.Shared.Return(buffer);
         }
     }
 

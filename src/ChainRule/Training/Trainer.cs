@@ -41,6 +41,9 @@ public sealed class Trainer
     /// <summary>Scales the optimizer's initial learning rate, step by step.</summary>
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
+    /// <summary>When set, every training batch is augmented (the test set never is).</summary>
+    public Augmentation? Augmentation { get; init; }
+
     /// <summary>When set, gradients are clipped to this global L2 norm before each update.</summary>
     public double? ClipNorm { get; init; }
 
@@ -54,7 +57,7 @@ public sealed class Trainer
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
-        var loader = new DataLoader(train, batchSize, shuffle: true, seed);
+        var loader = new DataLoader(train, batchSize, shuffle: true, seed, augmentation: Augmentation);
         var results = new List<EpochResult>(epochs);
         for (int epoch = 0; epoch < epochs; epoch++)
         {

@@ -21,6 +21,8 @@ public class ConvolutionKernelTests
         new[] { 1, 6, 5, 7, 3, 1, 1, 1, 0, 1, 3 },   // 1x1, groups 3
         new[] { 2, 1, 4, 4, 2, 4, 4, 1, 0, 1, 1 },   // the kernel covers the whole image
         new[] { 1, 3, 13, 5, 2, 2, 3, 3, 0, 1, 1 },
+        new[] { 20, 8, 28, 28, 3, 3, 3, 1, 1, 1, 1 }, // im2col in chunks of 9 images: 9, 9 and 2
+        new[] { 3, 64, 33, 31, 4, 3, 3, 1, 1, 1, 2 }, // one image per chunk, two groups
     };
 
     [Theory]
@@ -51,6 +53,36 @@ public class ConvolutionKernelTests
                 Assert.Equal(forward, (Tensor.Conv2dInputGrad(gy, weight, g) * x).Sum().Item(), tolerance * 100);
                 Assert.Equal(forward, (Tensor.Conv2dWeightGrad(x, gy, g) * weight).Sum().Item(), tolerance * 100);
             }
+        }
+    }
+
+    [Fact]
+    public void Results_do_not_depend_on_the_thread_count()
+    {
+        var gen = new Generator(7);
+        Tensor x = Tensor.RandomNormal([21, 8, 28, 28], 0, 1, gen);
+        Tensor weight = Tensor.RandomNormal([16, 8, 3, 3], 0, 1, gen);
+        ConvGeometry g = Tensor.ConvGeometryOf(x.Shape, weight.Shape, [1, 1], [1, 1, 1, 1], [1, 1], 1);
+        Assert.True(Convolution.ChunkImages(g) < x.Shape[0]);
+        Tensor gy = Tensor.RandomNormal(Tensor.ConvOutputShape(g), 0, 1, gen);
+        int saved = Parallelism.MaxDegree;
+        try
+        {
+            float[][] Run(int threads)
+            {
+                Parallelism.MaxDegree = threads;
+                return [Tensor.Conv2dForward(x, weight, null, g).ToArray(), Tensor.Conv2dInputGrad(gy, weight, g).ToArray(), Tensor.Conv2dWeightGrad(x, gy, g).ToArray()];
+            }
+            float[][] one = Run(1), two = Run(2), three = Run(3);
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.Equal(one[i], two[i]);
+                Assert.Equal(one[i], three[i]);
+            }
+        }
+        finally
+        {
+            Parallelism.MaxDegree = saved;
         }
     }
 
