@@ -164,6 +164,44 @@ public sealed partial class Tensor
         }
     }
 
+    /// <summary>torch's unfold: x (N, C, H, W) to (N, C * KH * KW, OH * OW), the blocks a convolution sees (im2col per image).</summary>
+    internal static Tensor UnfoldImages(Tensor x, ConvGeometry g)
+    {
+        Tensor input = x.Contiguous();
+        Tensor cols = Uninitialized(new Shape(g.C * g.KH * g.KW, g.N, g.P), x.DType);
+        Tensor y = Uninitialized(new Shape(g.N, g.C * g.KH * g.KW, g.P), x.DType);
+        if (x.DType == DType.Float32)
+        {
+            Convolution.Im2Col<float>(input.AsSpan<float>(), g, cols.AsSpan<float>(), 0, g.N);
+            Convolution.SwapOuter<float>(cols.AsSpan<float>(), g.C * g.KH * g.KW, g.N, g.P, y.AsSpan<float>());
+        }
+        else
+        {
+            Convolution.Im2Col<double>(input.AsSpan<double>(), g, cols.AsSpan<double>(), 0, g.N);
+            Convolution.SwapOuter<double>(cols.AsSpan<double>(), g.C * g.KH * g.KW, g.N, g.P, y.AsSpan<double>());
+        }
+        return y;
+    }
+
+    /// <summary>torch's fold: blocks (N, C * KH * KW, OH * OW) summed back into (N, C, H, W) (col2im per image), the adjoint of unfold.</summary>
+    internal static Tensor FoldImages(Tensor blocks, ConvGeometry g)
+    {
+        Tensor input = blocks.Contiguous();
+        Tensor cols = Uninitialized(new Shape(g.C * g.KH * g.KW, g.N, g.P), blocks.DType);
+        Tensor y = new(new Shape(g.N, g.C, g.H, g.W), blocks.DType); // col2im adds into zeros
+        if (blocks.DType == DType.Float32)
+        {
+            Convolution.SwapOuter<float>(input.AsSpan<float>(), g.N, g.C * g.KH * g.KW, g.P, cols.AsSpan<float>());
+            Convolution.Col2ImAdd<float>(cols.AsSpan<float>(), g, y.AsSpan<float>(), 0, g.N);
+        }
+        else
+        {
+            Convolution.SwapOuter<double>(input.AsSpan<double>(), g.N, g.C * g.KH * g.KW, g.P, cols.AsSpan<double>());
+            Convolution.Col2ImAdd<double>(cols.AsSpan<double>(), g, y.AsSpan<double>(), 0, g.N);
+        }
+        return y;
+    }
+
     private static DType ConvType(Tensor a, Tensor b, string op)
     {
         DType dtype = DTypes.Promote(a.DType, b.DType);

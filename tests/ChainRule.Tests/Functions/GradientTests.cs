@@ -114,6 +114,11 @@ public class GradientTests(ITestOutputHelper output)
         ["adaptive avg pool2d"] = new(v => F.AdaptiveAvgPool2d(v[0], 2, 3), [[1, 2, 5, 7]]),
         ["batch norm (training statistics)"] = new(v => F.BatchNorm(v[0], null, null, v[1], v[2], training: true), [[4, 3, 2, 2], [3], [3]]),
         ["batch norm 1d"] = new(v => F.BatchNorm(v[0], null, null, null, null, training: true), [[5, 3]]),
+        ["pad (constant, per side)"] = new(v => F.Pad(v[0], [1, 2, 0, 1], 0.5), [[2, 1, 3, 2]]),
+        ["pad cropping (negative amounts)"] = new(v => F.Pad(v[0], [-1, 2, 1, -2]), [[1, 2, 4, 3]]),
+        ["unfold"] = new(v => F.Unfold(v[0], 2, dilation: 1, padding: 1, stride: 2), [[2, 2, 3, 4]]),
+        ["fold"] = new(v => F.Fold(v[0], 3, 4, 2, padding: 1, stride: 1), [[1, 8, 20]]),
+        ["upsample nearest"] = new(v => F.Upsample(v[0], 5, 3), [[1, 2, 2, 2]]),
         ["layer norm"] = new(v => F.LayerNorm(v[0], new Shape(4, 5), v[1], v[2]), [[3, 4, 5], [4, 5], [4, 5]]),
         ["plane gather (max-pool routing)"] = new(v => new ChainRule.Functions.PlaneGather(PoolPositions, new Shape(1, 2, 2, 2)).Apply(v[0]), [[1, 2, 3, 4]]),
         // losses
