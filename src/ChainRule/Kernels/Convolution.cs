@@ -2,17 +2,16 @@ using System.Numerics;
 
 namespace ChainRule.Kernels;
 
-// Convolution as a GEMM, NCHW. im2col lays out the whole batch as one matrix of columns:
-//   cols[(c * KH + i) * KW + j, n * P + oh * OW + ow] = x[n, c, oh * SH - PadTop + i * DH, ow * SW - PadLeft + j * DW]
-// (zero outside the image), P = OH * OW. Then, per group g of the channels:
-//   forward         y'[g] (Cout/G, N*P)  = W[g] (Cout/G, K)  @ cols[g] (K, N*P),   K = Cin/G * KH * KW
-//   weight gradient dW[g] (Cout/G, K)    = gy'[g]            @ cols[g]^T
-//   input gradient  dcols[g] (K, N*P)    = W[g]^T            @ gy'[g]             then col2im adds dcols into dx
-// where y' and gy' are (Cout, N, P), the channel-major view of (N, Cout, P). The batch goes through in chunks of
-// images (ChunkImages: about 2 MB of columns, a pooled buffer that stays in cache): per chunk and group one GEMM
-// writes (or, for dW, accumulates) its columns. The chunking depends on the shapes only, so results are as
-// deterministic as the GEMM, whatever the thread count; im2col and col2im run one image per task, each writing
-// only its own columns or its own image.
+// Convolution as a GEMM, NCHW, one image at a time. im2col lays out image n as a matrix of columns:
+//   cols[(c * KH + i) * KW + j, oh * OW + ow] = x[n, c, oh * SH - PadTop + i * DH, ow * SW - PadLeft + j * DW]
+// (zero outside the image), P = OH * OW columns. Then, per group g of the channels:
+//   forward         y[n, g] (Cout/G, P)  = W[g] (Cout/G, K)  @ cols[g] (K, P),   K = Cin/G * KH * KW
+//   input gradient  dcols[g] (K, P)      = W[g]^T            @ gy[n, g]         then col2im adds dcols into dx[n]
+//   weight gradient dW[g] (Cout/G, K)   += gy[n, g]          @ cols[g]^T
+// y[n] and gy[n] are (Cout, P) blocks of NCHW as they are, so nothing is transposed. Images are the parallel
+// tasks (a single-threaded GEMM each, the columns in a pooled buffer that stays in cache), each writing only its
+// own image of y or dx; dW is summed over a fixed number of runs of images and the runs' partials added in order,
+// so every result is the same bits whatever the thread count.
 
 /// <summary>Sizes of a 2-d convolution: input (N, C, H, W), weight (OutC, C / Groups, KH, KW), output (N, OutC, OH, OW).</summary>
 internal readonly record struct ConvGeometry(
@@ -151,13 +150,6 @@ internal static class Convolution
         int end = width - offset <= 0 ? 0 : Math.Min(outWidth, ((width - offset - 1) / stride) + 1);
         return (Math.Min(first, end), end);
     }
-
-    /// <summary>
-    /// How many images one im2col chunk holds: about 512K elements of columns (2 MB of float32, cache-sized, and
-    /// reused from a pool rather than a fresh whole-batch buffer each call). A function of the shapes only, so
-    /// results do not depend on the thread count.
-    /// </summary>
-    public static int ChunkImages(ConvGeometry g) => (int)Math.Clamp((1L << 19) / Math.Max(1L, (long)g.C * g.KH * g.KW * g.P), 1, g.N);
 
     /// <summary>(N, C, P) to (C, N, P), or back with the two counts swapped: the channel-major view the GEMMs use.</summary>
     public static unsafe void SwapOuter<T>(ReadOnlySpan<T> source, int outer, int middle, int inner, Span<T> destination) where T : unmanaged

@@ -55,35 +55,38 @@ public sealed partial class Tensor
         }
         return y;
 
-        static void Forward<T>(Tensor x, Tensor w, Tensor? bias, ConvGeometry g, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
+        static unsafe void Forward<T>(Tensor x, Tensor w, Tensor? bias, ConvGeometry g, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int np = g.N * g.P, outPerGroup = g.OutC / g.Groups, chunk = Convolution.ChunkImages(g);
-            Tensor channelMajor = Uninitialized(new Shape(g.OutC, g.N, g.P), x.DType);
-            Span<T> ycm = channelMajor.AsSpan<T>();
-            if (bias is not null)
+            int outPerGroup = g.OutC / g.Groups, rows = g.C * g.KH * g.KW;
+            T[]? b = bias?.AsSpan<T>().ToArray();
+            fixed (T* px = x.AsSpan<T>(), pw = w.AsSpan<T>(), py = y.AsSpan<T>())
             {
-                ReadOnlySpan<T> b = bias.AsSpan<T>();
-                for (int o = 0; o < g.OutC; o++)
+                T* sx = px, sw = pw, sy = py;
+                int xLength = x.Size, wLength = w.Size, imageOut = g.OutC * g.P;
+                // one image per task: its columns, then per group one GEMM straight into its (OutC, P) block of y
+                Parallelism.For(g.N, n =>
                 {
-                    ycm.Slice(o * np, np).Fill(b[o]);
-                }
+                    T[] cols = ArrayPool<T>.Shared.Rent(rows * g.P);
+                    Convolution.Im2Col<T>(new ReadOnlySpan<T>(sx, xLength), g, cols, n, 1);
+                    var output = new Span<T>(sy + ((long)n * imageOut), imageOut);
+                    if (b is not null)
+                    {
+                        for (int o = 0; o < g.OutC; o++)
+                        {
+                            output.Slice(o * g.P, g.P).Fill(b[o]);
+                        }
+                    }
+                    var weights = new ReadOnlySpan<T>(sw, wLength);
+                    for (int group = 0; group < g.Groups; group++)
+                    {
+                        Gemm.Multiply<T>(
+                            weights[(group * outPerGroup * g.K)..], g.K, false,
+                            cols.AsSpan((group * g.K * g.P)..), g.P, false,
+                            outPerGroup, g.P, g.K, accumulate: b is not null, output[(group * outPerGroup * g.P)..], g.P, GemmKernel.Auto, threads: 1);
+                    }
+                    ArrayPool<T>.Shared.Return(cols);
+                }, minPerThread: 1);
             }
-            T[] buffer = ArrayPool<T>.Shared.Rent(g.C * g.KH * g.KW * chunk * g.P);
-            for (int first = 0; first < g.N; first += chunk)
-            {
-                int count = Math.Min(chunk, g.N - first), columns = count * g.P;
-                Span<T> cols = buffer.AsSpan(0, g.C * g.KH * g.KW * columns);
-                Convolution.Im2Col<T>(x.AsSpan<T>(), g, cols, first, count);
-                for (int group = 0; group < g.Groups; group++)
-                {
-                    Gemm.Multiply<T>(
-                        w.AsSpan<T>()[(group * outPerGroup * g.K)..], g.K, false,
-                        cols[(group * g.K * columns)..], columns, false,
-                        outPerGroup, columns, g.K, accumulate: bias is not null, ycm[((group * outPerGroup * np) + (first * g.P))..], np);
-                }
-            }
-            ArrayPool<T>.Shared.Return(buffer);
-            Convolution.SwapOuter<T>(ycm, g.OutC, g.N, g.P, y.AsSpan<T>());
         }
     }
 
@@ -102,26 +105,30 @@ public sealed partial class Tensor
         }
         return dx;
 
-        static void InputGrad<T>(Tensor gy, Tensor w, ConvGeometry g, Tensor dx) where T : unmanaged, IFloatingPointIeee754<T>
+        static unsafe void InputGrad<T>(Tensor gy, Tensor w, ConvGeometry g, Tensor dx) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int np = g.N * g.P, outPerGroup = g.OutC / g.Groups, chunk = Convolution.ChunkImages(g);
-            Tensor gcm = Uninitialized(new Shape(g.OutC, g.N, g.P), gy.DType);
-            Convolution.SwapOuter<T>(gy.AsSpan<T>(), g.N, g.OutC, g.P, gcm.AsSpan<T>());
-            T[] buffer = ArrayPool<T>.Shared.Rent(g.C * g.KH * g.KW * chunk * g.P);
-            for (int first = 0; first < g.N; first += chunk)
+            int outPerGroup = g.OutC / g.Groups, rows = g.C * g.KH * g.KW;
+            fixed (T* pg = gy.AsSpan<T>(), pw = w.AsSpan<T>(), pd = dx.AsSpan<T>())
             {
-                int count = Math.Min(chunk, g.N - first), columns = count * g.P;
-                Span<T> dcols = buffer.AsSpan(0, g.C * g.KH * g.KW * columns);
-                for (int group = 0; group < g.Groups; group++)
+                T* sg = pg, sw = pw, sd = pd;
+                int dxLength = dx.Size, wLength = w.Size, imageOut = g.OutC * g.P;
+                // one image per task: dcols = W^T gy[n] per group, then col2im into that image of dx alone
+                Parallelism.For(g.N, n =>
                 {
-                    Gemm.Multiply<T>(
-                        w.AsSpan<T>()[(group * outPerGroup * g.K)..], g.K, true,
-                        gcm.AsSpan<T>()[((group * outPerGroup * np) + (first * g.P))..], np, false,
-                        g.K, columns, outPerGroup, accumulate: false, dcols[(group * g.K * columns)..], columns);
-                }
-                Convolution.Col2ImAdd<T>(dcols, g, dx.AsSpan<T>(), first, count);
+                    T[] dcols = ArrayPool<T>.Shared.Rent(rows * g.P);
+                    var gradient = new ReadOnlySpan<T>(sg + ((long)n * imageOut), imageOut);
+                    var weights = new ReadOnlySpan<T>(sw, wLength);
+                    for (int group = 0; group < g.Groups; group++)
+                    {
+                        Gemm.Multiply<T>(
+                            weights[(group * outPerGroup * g.K)..], g.K, true,
+                            gradient[(group * outPerGroup * g.P)..], g.P, false,
+                            g.K, g.P, outPerGroup, accumulate: false, dcols.AsSpan((group * g.K * g.P)..), g.P, GemmKernel.Auto, threads: 1);
+                    }
+                    Convolution.Col2ImAdd<T>(dcols.AsSpan(0, rows * g.P), g, new Span<T>(sd, dxLength), n, 1);
+                    ArrayPool<T>.Shared.Return(dcols);
+                }, minPerThread: 1);
             }
-            ArrayPool<T>.Shared.Return(buffer);
         }
     }
 
@@ -140,27 +147,44 @@ public sealed partial class Tensor
         }
         return dw;
 
-        static void WeightGrad<T>(Tensor x, Tensor gy, ConvGeometry g, Tensor dw) where T : unmanaged, IFloatingPointIeee754<T>
+        static unsafe void WeightGrad<T>(Tensor x, Tensor gy, ConvGeometry g, Tensor dw) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int np = g.N * g.P, outPerGroup = g.OutC / g.Groups, chunk = Convolution.ChunkImages(g);
-            Tensor gcm = Uninitialized(new Shape(g.OutC, g.N, g.P), x.DType);
-            Convolution.SwapOuter<T>(gy.AsSpan<T>(), g.N, g.OutC, g.P, gcm.AsSpan<T>());
-            T[] buffer = ArrayPool<T>.Shared.Rent(g.C * g.KH * g.KW * chunk * g.P);
-            for (int first = 0; first < g.N; first += chunk)
+            int outPerGroup = g.OutC / g.Groups, rows = g.C * g.KH * g.KW;
+            // images in a fixed number of runs (a function of N only); each run sums its images' dW in order into
+            // its own partial, and the partials are added in run order: the same bits whatever the thread count
+            int runs = Math.Min(g.N, 16), size = dw.Size;
+            T[] partials = ArrayPool<T>.Shared.Rent(runs * size);
+            fixed (T* px = x.AsSpan<T>(), pg = gy.AsSpan<T>(), pp = partials)
             {
-                int count = Math.Min(chunk, g.N - first), columns = count * g.P;
-                Span<T> cols = buffer.AsSpan(0, g.C * g.KH * g.KW * columns);
-                Convolution.Im2Col<T>(x.AsSpan<T>(), g, cols, first, count);
-                for (int group = 0; group < g.Groups; group++)
+                T* sx = px, sg = pg, sp = pp;
+                int xLength = x.Size, imageOut = g.OutC * g.P;
+                Parallelism.For(runs, run =>
                 {
-                    // chunk by chunk, in a fixed order: the first writes dW, the rest add to it
-                    Gemm.Multiply<T>(
-                        gcm.AsSpan<T>()[((group * outPerGroup * np) + (first * g.P))..], np, false,
-                        cols[(group * g.K * columns)..], columns, true,
-                        outPerGroup, g.K, columns, accumulate: first > 0, dw.AsSpan<T>()[(group * outPerGroup * g.K)..], g.K);
-                }
+                    T[] cols = ArrayPool<T>.Shared.Rent(rows * g.P);
+                    var partial = new Span<T>(sp + ((long)run * size), size);
+                    int first = (int)((long)g.N * run / runs), end = (int)((long)g.N * (run + 1) / runs);
+                    for (int n = first; n < end; n++)
+                    {
+                        Convolution.Im2Col<T>(new ReadOnlySpan<T>(sx, xLength), g, cols, n, 1);
+                        var gradient = new ReadOnlySpan<T>(sg + ((long)n * imageOut), imageOut);
+                        for (int group = 0; group < g.Groups; group++)
+                        {
+                            Gemm.Multiply<T>(
+                                gradient[(group * outPerGroup * g.P)..], g.P, false,
+                                cols.AsSpan((group * g.K * g.P)..), g.P, true,
+                                outPerGroup, g.K, g.P, accumulate: n > first, partial[(group * outPerGroup * g.K)..], g.K, GemmKernel.Auto, threads: 1);
+                        }
+                    }
+                    ArrayPool<T>.Shared.Return(cols);
+                }, minPerThread: 1);
             }
-            ArrayPool<T>.Shared.Return(buffer);
+            Span<T> result = dw.AsSpan<T>();
+            partials.AsSpan(0, size).CopyTo(result);
+            for (int run = 1; run < runs; run++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(result, partials.AsSpan(run * size, size), result);
+            }
+            ArrayPool<T>.Shared.Return(partials);
         }
     }
 
