@@ -21,7 +21,7 @@ static int Usage()
         """
         usage: dotnet run -c Release --project bench/ChainRule.Bench -- <command>
 
-          compare [--quick] [--out PATH] [--data DIR] [--reps N] [--only peak,gemm,scalar,mlp] [--wait-idle S]
+          compare [--quick] [--out PATH] [--data DIR] [--reps N] [--only peak,gemm,scalar,mlp,cnn,linalg] [--wait-idle S]
               Runs every workload on every registered library, interleaved (A B A B ...),
               prints medians and ratios, and writes them as markdown to PATH
               (default: bench/RESULTS.md).

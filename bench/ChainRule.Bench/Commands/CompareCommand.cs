@@ -32,7 +32,7 @@ public static class CompareCommand
             return 1;
         }
 
-        if (settings.Groups.Contains("mlp") && !FashionMnist.Exists(settings.DataDirectory))
+        if ((settings.Groups.Contains("mlp") || settings.Groups.Contains("cnn")) && !FashionMnist.Exists(settings.DataDirectory))
         {
             Console.Error.WriteLine($"Fashion-MNIST is not in {settings.DataDirectory}: `apt-get install dataset-fashion-mnist`, pass --data DIR, or leave out mlp with --only.");
             return 1;
@@ -74,6 +74,7 @@ public static class CompareCommand
             ("gemm", () => GemmWorkload.Measure(backends, settings, peak)),
             ("scalar", () => ScalarGraphWorkload.Measure(backends, settings)),
             ("mlp", () => MlpWorkload.Measure(backends, settings)),
+            ("cnn", () => CnnWorkload.Measure(settings)),
             ("linalg", () => CholeskyWorkload.Measure(backends, settings)),
         };
         foreach (var (_, measure) in groups.Where(g => settings.Groups.Contains(g.Group)))
