@@ -74,7 +74,7 @@ public static class CompareCommand
             ("gemm", () => GemmWorkload.Measure(backends, settings, peak)),
             ("scalar", () => ScalarGraphWorkload.Measure(backends, settings)),
             ("mlp", () => MlpWorkload.Measure(backends, settings)),
-            ("cnn", () => CnnWorkload.Measure(settings)),
+            ("cnn", () => ConvWorkload.Measure(settings, peak).Concat(CnnWorkload.Measure(settings))),
             ("linalg", () => CholeskyWorkload.Measure(backends, settings)),
         };
         foreach (var (_, measure) in groups.Where(g => settings.Groups.Contains(g.Group)))

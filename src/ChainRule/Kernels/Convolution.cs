@@ -95,6 +95,11 @@ internal static class Convolution
     // One kernel offset (i, j) of one channel: destination[oh * OW + ow] = plane[ih, iw], 0 outside.
     private static void Window<T>(ReadOnlySpan<T> plane, ConvGeometry g, int i, int j, Span<T> destination) where T : unmanaged, INumber<T>
     {
+        if (g.StrideH == 1 && g.StrideW == 1 && g.OW == g.W)
+        {
+            ShiftedWindow(plane, g, i, j, destination);
+            return;
+        }
         for (int oh = 0; oh < g.OH; oh++)
         {
             int ih = (oh * g.StrideH) - g.PadTop + (i * g.DilationH);
@@ -123,6 +128,35 @@ internal static class Convolution
         }
     }
 
+    // Stride 1 with the output as wide as the input (a "same" convolution): destination[d] = plane[d + shift] for the
+    // whole block of rows inside the image at once (one copy instead of one per row), then the columns that
+    // wrapped around from the neighbouring row, and the rows outside the image, are set to 0.
+    private static void ShiftedWindow<T>(ReadOnlySpan<T> plane, ConvGeometry g, int i, int j, Span<T> destination) where T : unmanaged, INumber<T>
+    {
+        int rowOffset = (i * g.DilationH) - g.PadTop, offset = (j * g.DilationW) - g.PadLeft;
+        int oh0 = Math.Clamp(-rowOffset, 0, g.OH), oh1 = Math.Clamp(g.H - rowOffset, oh0, g.OH);
+        int shift = (rowOffset * g.W) + offset;
+        int start = Math.Max(oh0 * g.OW, -shift), end = Math.Min(oh1 * g.OW, (g.H * g.W) - shift);
+        destination[..Math.Max(0, Math.Min(start, destination.Length))].Clear();
+        if (end > start)
+        {
+            plane.Slice(start + shift, end - start).CopyTo(destination[start..end]);
+            destination[end..].Clear();
+        }
+        else
+        {
+            destination.Clear();
+            return;
+        }
+        (int first, int last) = Inside(offset, 1, g.OW, g.W);
+        for (int oh = oh0; oh < oh1; oh++)
+        {
+            Span<T> row = destination.Slice(oh * g.OW, g.OW);
+            row[..first].Clear();
+            row[last..].Clear();
+        }
+    }
+
     private static void WindowAdd<T>(ReadOnlySpan<T> source, ConvGeometry g, int i, int j, Span<T> plane) where T : unmanaged, INumber<T>
     {
         for (int oh = 0; oh < g.OH; oh++)
@@ -136,6 +170,12 @@ internal static class Convolution
             ReadOnlySpan<T> row = source.Slice(oh * g.OW, g.OW);
             int offset = (j * g.DilationW) - g.PadLeft;
             (int first, int end) = Inside(offset, g.StrideW, g.OW, g.W);
+            if (g.StrideW == 1 && end > first)
+            {
+                Span<T> target = input.Slice(first + offset, end - first);
+                System.Numerics.Tensors.TensorPrimitives.Add(target, row[first..end], target);
+                continue;
+            }
             for (int ow = first; ow < end; ow++)
             {
                 input[(ow * g.StrideW) + offset] += row[ow];
