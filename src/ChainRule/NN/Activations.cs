@@ -96,5 +96,7 @@ public sealed class Dropout : Module
         return x * (keep / (1 - P));
     }
 
+    protected override IEnumerable<(string Name, Generator Generator)> OwnGenerators() => [("generator", _generator)];
+
     public override string ToString() => $"Dropout({P})";
 }

@@ -182,5 +182,7 @@ public sealed class Dropout2d : Module
         return x * (keep / (1 - P));
     }
 
+    protected override IEnumerable<(string Name, Generator Generator)> OwnGenerators() => [("generator", _generator)];
+
     public override string ToString() => $"Dropout2d({P})";
 }

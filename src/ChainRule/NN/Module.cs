@@ -23,6 +23,28 @@ public abstract class Module
     /// <summary>This module's own buffers with their local names (PyTorch's register_buffer).</summary>
     protected virtual IEnumerable<(string Name, Tensor Buffer)> OwnBuffers() => [];
 
+    /// <summary>The random generators this module draws from while training (Dropout's masks), with local names.</summary>
+    protected virtual IEnumerable<(string Name, Generator Generator)> OwnGenerators() => [];
+
+    /// <summary>
+    /// Every generator of this module and its descendants, with dotted names ("2.generator"): the state a resumed
+    /// run must restore besides parameters and buffers. Layers may share one generator; it is listed under each name.
+    /// </summary>
+    public IEnumerable<(string Name, Generator Generator)> NamedGenerators()
+    {
+        foreach ((string name, Generator g) in OwnGenerators())
+        {
+            yield return (name, g);
+        }
+        foreach ((string prefix, Module child) in Children())
+        {
+            foreach ((string name, Generator g) in child.NamedGenerators())
+            {
+                yield return ($"{prefix}.{name}", g);
+            }
+        }
+    }
+
     /// <summary>Sub-modules with their names.</summary>
     public virtual IEnumerable<(string Name, Module Module)> Children() => [];
 

@@ -39,6 +39,10 @@ public class Adam : Optimizer
 
     private protected virtual bool Decoupled => false;
 
+    private protected override IEnumerable<(string Slot, Tensor?[] Values)> StateSlots() => [("exp_avg", _m), ("exp_avg_sq", _v)];
+
+    private protected override int[]? ParameterSteps => _steps;
+
     protected override void UpdateOne(int i)
     {
         Parameter p = Parameters[i];

@@ -5,6 +5,49 @@ namespace ChainRule.Optim;
 
 public static class GradientClipping
 {
+    /// <summary>The global L2 norm of every gradient, sqrt(sum of every squared element); parameters without a gradient count as zero.</summary>
+    public static double GlobalNorm(IEnumerable<Parameter> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        double sumOfSquares = 0;
+        foreach (Parameter p in parameters)
+        {
+            if (p.GradValue is Variable grad)
+            {
+                sumOfSquares += SumOfSquares(grad.Data);
+            }
+        }
+        return Math.Sqrt(sumOfSquares);
+    }
+
+    private static double SumOfSquares(Tensor gradient)
+    {
+        Tensor g = gradient.Contiguous();
+        if (g.DType != DType.Float32)
+        {
+            return TensorPrimitives.SumOfSquares<double>(g.AsSpan<double>());
+        }
+        ReadOnlySpan<float> values = g.AsSpan<float>();
+        float sum = TensorPrimitives.SumOfSquares(values);
+        if (!float.IsPositiveInfinity(sum))
+        {
+            return sum;
+        }
+        // finite values above ~1.8e19 square past float's range: rescale by the largest magnitude, sum in double
+        double max = Math.Abs((double)TensorPrimitives.MaxMagnitude(values));
+        if (!double.IsFinite(max))
+        {
+            return max;
+        }
+        double scaled = 0;
+        foreach (float v in values)
+        {
+            double r = v / max;
+            scaled += r * r;
+        }
+        return scaled * max * max;
+    }
+
     /// <summary>
     /// Scales all gradients by maxNorm / total when their global L2 norm, total = sqrt(sum of every squared element),
     /// exceeds maxNorm (torch.nn.utils.clip_grad_norm_). Returns the norm before clipping.
@@ -17,8 +60,7 @@ public static class GradientClipping
         double sumOfSquares = 0;
         foreach (Parameter p in withGrad)
         {
-            Tensor g = p.GradValue!.Data.Contiguous();
-            sumOfSquares += g.DType == DType.Float32 ? TensorPrimitives.SumOfSquares(g.AsSpan<float>()) : TensorPrimitives.SumOfSquares<double>(g.AsSpan<double>());
+            sumOfSquares += SumOfSquares(p.GradValue!.Data);
         }
         double total = Math.Sqrt(sumOfSquares);
         if (total > maxNorm)

@@ -57,6 +57,121 @@ public abstract class Optimizer
 
     protected abstract void UpdateOne(int i);
 
+    /// <summary>The per-parameter state an update rule keeps, by PyTorch's names (momentum_buffer, exp_avg, ...): null until first used.</summary>
+    private protected virtual IEnumerable<(string Slot, Tensor?[] Values)> StateSlots() => [];
+
+    /// <summary>Per-parameter step counts, for rules that keep them (Adam's bias correction); null otherwise.</summary>
+    private protected virtual int[]? ParameterSteps => null;
+
+    /// <summary>
+    /// Everything this optimizer would need to continue exactly where it is, as named tensors (in the spirit of
+    /// PyTorch's optimizer.state_dict()): "step_count" (Int64 scalar, the schedule's position), then for each
+    /// parameter i (its index in <see cref="Parameters"/>) the state created so far: "i.momentum_buffer",
+    /// "i.exp_avg", "i.exp_avg_sq" (shaped and typed like the parameter) and "i.step" (Int64 scalar).
+    /// The tensors are the optimizer's own: save them before the next step.
+    /// </summary>
+    public IEnumerable<(string Name, Tensor Tensor)> StateTensors()
+    {
+        yield return ("step_count", Tensor.Scalar(StepCount, DType.Int64));
+        int[]? steps = ParameterSteps;
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            foreach ((string slot, Tensor?[] values) in StateSlots())
+            {
+                if (values[i] is Tensor t)
+                {
+                    yield return ($"{i}.{slot}", t);
+                }
+            }
+            if (steps is not null && steps[i] > 0)
+            {
+                yield return ($"{i}.step", Tensor.Scalar(steps[i], DType.Int64));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Restores a state written by <see cref="StateTensors"/> for the same parameters (copies it). Everything is
+    /// checked first: on any problem nothing changes and the message lists every one (an unknown name, a parameter
+    /// index out of range, a shape or dtype that is not the parameter's, a count that is negative or not an Int64 scalar).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The state does not belong to this optimizer.</exception>
+    public void LoadState(IReadOnlyDictionary<string, Tensor> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var slots = StateSlots().ToDictionary(s => s.Slot, s => s.Values);
+        int[]? steps = ParameterSteps;
+        var problems = new List<string>();
+        long stepCount = 0;
+        var parsed = new List<(int Index, string Slot, Tensor Value)>();
+        if (!state.ContainsKey("step_count"))
+        {
+            problems.Add("missing 'step_count'");
+        }
+        foreach ((string name, Tensor t) in state)
+        {
+            if (name == "step_count" || name.EndsWith(".step", StringComparison.Ordinal))
+            {
+                if (t.DType != DType.Int64 || t.Rank != 0 || t.Item<long>() is < 0 or > int.MaxValue)
+                {
+                    problems.Add($"'{name}' must be an Int64 scalar in [0, {int.MaxValue}], got {t.DType.Name()} {t.Shape}");
+                    continue;
+                }
+                if (name == "step_count")
+                {
+                    stepCount = t.Item<long>();
+                    continue;
+                }
+            }
+            int dot = name.IndexOf('.', StringComparison.Ordinal);
+            if (dot < 1 || !int.TryParse(name.AsSpan(0, dot), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int i)
+                || i >= Parameters.Count)
+            {
+                problems.Add($"unexpected '{name}' (not 'step_count' or 'i.slot' with i < {Parameters.Count})");
+                continue;
+            }
+            string slot = name[(dot + 1)..];
+            if (slot == "step" ? steps is null : !slots.ContainsKey(slot))
+            {
+                problems.Add($"unexpected '{name}': {GetType().Name} keeps no '{slot}'");
+                continue;
+            }
+            Parameter p = Parameters[i];
+            if (slot != "step" && (t.Shape != p.Shape || t.DType != p.DType))
+            {
+                problems.Add($"'{name}' is {t.DType.Name()} {t.Shape}, but parameter {i} is {p.DType.Name()} {p.Shape}");
+                continue;
+            }
+            parsed.Add((i, slot, t));
+        }
+        if (problems.Count > 0)
+        {
+            throw new InvalidDataException($"optimizer state does not fit this {GetType().Name}: {string.Join("; ", problems)}.");
+        }
+        foreach (Tensor?[] values in slots.Values)
+        {
+            Array.Clear(values);
+        }
+        if (steps is not null)
+        {
+            Array.Clear(steps);
+        }
+        foreach ((int i, string slot, Tensor t) in parsed)
+        {
+            if (slot == "step")
+            {
+                steps![i] = (int)t.Item<long>();
+            }
+            else
+            {
+                Tensor copy = Tensor.ZerosLike(Parameters[i].Data);
+                copy.CopyFrom(t);
+                slots[slot][i] = copy;
+            }
+        }
+        StepCount = (int)stepCount;
+    }
+
     /// <summary>A zero state buffer shaped like the parameter, created on first use.</summary>
     private protected static Tensor StateLike(ref Tensor? state, Parameter p) => state ??= Tensor.ZerosLike(p.Data);
 }

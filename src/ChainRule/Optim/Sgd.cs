@@ -30,6 +30,8 @@ public sealed class Sgd : Optimizer
 
     public double Dampening { get; }
 
+    private protected override IEnumerable<(string Slot, Tensor?[] Values)> StateSlots() => [("momentum_buffer", _velocity)];
+
     protected override void UpdateOne(int i)
     {
         Parameter p = Parameters[i];

@@ -89,6 +89,32 @@ public sealed class Generator
         return p;
     }
 
+    /// <summary>The number of values <see cref="GetState"/> returns.</summary>
+    public const int StateLength = 6;
+
+    /// <summary>
+    /// The whole state (xoshiro's 256 bits, then whether a spare normal is cached and its bits), so a run can be
+    /// saved and continued exactly where it stopped (<see cref="SetState"/>).
+    /// </summary>
+    public ulong[] GetState() =>
+        [_s0, _s1, _s2, _s3, _spareNormal is null ? 0UL : 1UL, _spareNormal is double spare ? BitConverter.DoubleToUInt64Bits(spare) : 0UL];
+
+    /// <summary>Restores a state from <see cref="GetState"/>: the generator continues that sequence.</summary>
+    /// <exception cref="ArgumentException">Not <see cref="StateLength"/> values, an all-zero xoshiro state (it never leaves zero), or a spare flag other than 0 or 1.</exception>
+    public void SetState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != StateLength)
+        {
+            throw new ArgumentException($"generator state: expected {StateLength} values, got {state.Length}.", nameof(state));
+        }
+        if ((state[0] | state[1] | state[2] | state[3]) == 0 || state[4] > 1)
+        {
+            throw new ArgumentException("generator state: not a state GetState returns (all-zero bits or a bad spare flag).", nameof(state));
+        }
+        (_s0, _s1, _s2, _s3) = (state[0], state[1], state[2], state[3]);
+        _spareNormal = state[4] == 1 ? BitConverter.UInt64BitsToDouble(state[5]) : null;
+    }
+
     private static ulong SplitMix64(ref ulong x)
     {
         ulong z = x += 0x9E3779B97F4A7C15UL;

@@ -48,18 +48,33 @@ public sealed class Trainer
     public double? ClipNorm { get; init; }
 
     /// <summary>
-    /// Trains for <paramref name="epochs"/> epochs over batches of <paramref name="batchSize"/>, shuffled by
-    /// <paramref name="seed"/>, and evaluates on <paramref name="test"/> after each epoch.
+    /// When a step diverges, rerun its forward and backward pass in anomaly mode (<see cref="Autograd.DetectAnomaly"/>)
+    /// from the same weights, batch and dropout draws, so the <see cref="DivergenceException"/> names the Function that
+    /// first produced a NaN or infinity and the C# call site that created it. Costs nothing until a step diverges.
     /// </summary>
+    public bool DetectAnomaly { get; init; }
+
+    /// <summary>
+    /// Trains for <paramref name="epochs"/> epochs over batches of <paramref name="batchSize"/>, shuffled by
+    /// <paramref name="seed"/>, and evaluates on <paramref name="test"/> after each epoch. A resumed run passes
+    /// <paramref name="startEpoch"/>, the number of epochs already done (the model and optimizer restored to the end of
+    /// that epoch): it trains epochs startEpoch + 1 .. epochs, each on the batches an uninterrupted run would see, and
+    /// returns only those.
+    /// </summary>
+    /// <exception cref="DivergenceException">The loss or the gradients' global norm became NaN or infinite at a step (the
+    /// weights are those before that step), or a weight at the end of an epoch.</exception>
     public IReadOnlyList<EpochResult> Fit(
         Dataset train, Dataset? test, int epochs, int batchSize, ulong seed,
-        Action<BatchProgress>? onBatch = null, Action<EpochResult>? onEpoch = null)
+        Action<BatchProgress>? onBatch = null, Action<EpochResult>? onEpoch = null, int startEpoch = 0)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(startEpoch);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(startEpoch, epochs);
         var loader = new DataLoader(train, batchSize, shuffle: true, seed, augmentation: Augmentation);
-        var results = new List<EpochResult>(epochs);
-        for (int epoch = 0; epoch < epochs; epoch++)
+        var results = new List<EpochResult>(epochs - startEpoch);
+        (string Name, Generator Generator)[] generators = DetectAnomaly ? [.. Model.NamedGenerators()] : [];
+        for (int epoch = startEpoch; epoch < epochs; epoch++)
         {
             Model.Train();
             var watch = Stopwatch.StartNew();
@@ -70,18 +85,22 @@ public sealed class Trainer
             {
                 Schedule.Apply(Optimizer, _baseLearningRate, Optimizer.StepCount);
                 Optimizer.ZeroGrad();
+                ulong[][] draws = [.. generators.Select(g => g.Generator.GetState())];
                 Variable output = Model.Forward(x);
                 Variable loss = Loss(output, y);
                 double lossValue = loss.Item();
+                // NOTE: both checks come before the update, so the weights are still the last finite ones
                 if (!double.IsFinite(lossValue))
                 {
-                    // NOTE: before the update, so the weights are still the last finite ones
-                    throw new DivergenceException(epoch + 1, batch + 1, $"the loss is {(double.IsNaN(lossValue) ? "NaN" : lossValue > 0 ? "+infinity" : "-infinity")}");
+                    throw Diverged(epoch + 1, batch + 1, $"the loss is {NonFinite(lossValue)}", x, y, generators, draws);
                 }
                 loss.Backward();
-                if (ClipNorm is double maxNorm)
+                double norm = ClipNorm is double maxNorm
+                    ? GradientClipping.ClipByGlobalNorm(Optimizer.Parameters, maxNorm)
+                    : GradientClipping.GlobalNorm(Optimizer.Parameters);
+                if (!double.IsFinite(norm))
                 {
-                    GradientClipping.ClipByGlobalNorm(Optimizer.Parameters, maxNorm);
+                    throw Diverged(epoch + 1, batch + 1, $"the gradients' global norm is {NonFinite(norm)} (the loss was {lossValue:G6})", x, y, generators, draws);
                 }
                 Optimizer.Step();
 
@@ -123,6 +142,39 @@ public sealed class Trainer
         }
         Model.Train(wasTraining);
         return new Evaluation(lossSum / data.Count, confusion?.Accuracy ?? double.NaN, confusion);
+    }
+
+    private static string NonFinite(double value) => double.IsNaN(value) ? "NaN" : value > 0 ? "+infinity" : "-infinity";
+
+    // With DetectAnomaly: the same step again (weights untouched, the generators rewound to the step's draws) in anomaly
+    // mode, whose exception names the Function and its call site.
+    private DivergenceException Diverged(int epoch, int step, string what, Tensor x, Tensor y, (string Name, Generator Generator)[] generators, ulong[][] draws)
+    {
+        if (!DetectAnomaly)
+        {
+            return new DivergenceException(epoch, step, what);
+        }
+        for (int i = 0; i < generators.Length; i++)
+        {
+            generators[i].Generator.SetState(draws[i]);
+        }
+        Optimizer.ZeroGrad();
+        try
+        {
+            using (Autograd.DetectAnomaly())
+            {
+                Loss(Model.Forward(x), y).Backward();
+            }
+        }
+        catch (AnomalyException e)
+        {
+            return new DivergenceException(epoch, step, what, e.Message);
+        }
+        finally
+        {
+            Optimizer.ZeroGrad();
+        }
+        return new DivergenceException(epoch, step, what, "the rerun in anomaly mode found every op's output finite (the non-finite value came from the loss or the gradient norm alone).");
     }
 
     // Once an epoch (a pass over every weight): a finite loss can still come with an update that overflowed.
