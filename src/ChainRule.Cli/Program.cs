@@ -41,10 +41,10 @@ public static class Program
         {
             return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (ChainRule.Training.DivergenceException e)
+        catch (DivergedRunException e)
         {
             // its own exit code: divergence is neither a usage error (2), bad input (1) nor a bug (70)
-            error.WriteLine($"chainrule: {e.Message} Nothing was saved.");
+            error.WriteLine($"chainrule: {e.Message}");
             return 3;
         }
         catch (Exception e) when (IsUserError(e))
@@ -82,3 +82,6 @@ public static class Program
 
 /// <summary>A problem with what the user asked for, reported as one line.</summary>
 public sealed class UserException(string message) : Exception(message);
+
+/// <summary>Training diverged (exit code 3): the message says where, what became non-finite and what was kept.</summary>
+public sealed class DivergedRunException(string message) : Exception(message);

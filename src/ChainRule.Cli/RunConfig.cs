@@ -120,7 +120,18 @@ public sealed record TrainingConfig
     public int BatchSize { get; init; }
     public int Epochs { get; init; }
     public ulong Seed { get; init; }
+
+    /// <summary>The thread count of the run: a resumed run continues bit for bit with the same count.</summary>
     public int Threads { get; init; }
+
+    /// <summary>Random shifts (and, with <see cref="Flip"/>, mirror images) of the training images.</summary>
+    public bool Augment { get; init; }
+
+    public bool Flip { get; init; }
+
+    /// <summary>A checkpoint every this many epochs (and after the last).</summary>
+    public int SaveEvery { get; init; } = 1;
 }
 
-public sealed record ResultsConfig(double TestLoss, double TestAccuracy, double TrainSeconds);
+/// <summary>The numbers of the last completed epoch; <see cref="Epochs"/> below the run's epochs marks an unfinished run's checkpoint.</summary>
+public sealed record ResultsConfig(double TestLoss, double TestAccuracy, double TrainSeconds, int Epochs = 0);

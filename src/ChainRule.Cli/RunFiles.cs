@@ -6,7 +6,12 @@ using ChainRule.Training;
 
 namespace ChainRule.Cli;
 
-/// <summary>The files of a trained model's directory; every one written atomically.</summary>
+/// <summary>
+/// The files of a run directory. While a run trains, each checkpoint is a folder (checkpoints/epoch-0007/ with
+/// model.safetensors, config.json, metrics.csv and training-state.safetensors) committed as a unit by
+/// <see cref="CheckpointDirectory"/>: current.json names the current one, and readers go through it. When the run ends,
+/// its final model, config and metrics are also published at the top of the directory with curves.png, as before.
+/// </summary>
 public static class RunFiles
 {
     public const string Model = "model.safetensors";
@@ -14,34 +19,99 @@ public static class RunFiles
     public const string Metrics = "metrics.csv";
     public const string Curves = "curves.png";
     public const string Confusion = "confusion.png";
+    public const string State = "training-state.safetensors";
 
-    public static void Save(string directory, Module network, RunConfig config, IReadOnlyList<EpochResult> results)
+    /// <summary>
+    /// Everything one checkpoint holds, copied out of the live model and optimizer (a few milliseconds), so it can be
+    /// written and flushed to disk on another thread while training goes on.
+    /// </summary>
+    public sealed record Snapshot(int Epoch, bool Complete, KeyValuePair<string, Tensor>[] Model, Dictionary<string, string> ModelMetadata,
+        KeyValuePair<string, Tensor>[] State, string ConfigJson, string MetricsCsv, int Threads);
+
+    /// <summary>Copies the state of the run after <paramref name="results"/>.Count epochs.</summary>
+    public static Snapshot Take(Sequential network, Optim.Optimizer optimizer, RunConfig config, IReadOnlyList<EpochResult> results, bool complete)
     {
         var metadata = new Dictionary<string, string> { ["format"] = RunConfig.FormatName, ["config"] = Config };
-        if (config.Network is { } n && network is Sequential sequential)
+        if (config.Network is { } n)
         {
             // the spec in the weights file too: Checkpoint.LoadNetwork rebuilds the model from the file alone
-            Checkpoint.Save(sequential, Path.Combine(directory, Model), n.Architecture, n.InputShape, metadata);
+            metadata[Checkpoint.ArchitectureKey] = n.Architecture;
+            metadata[Checkpoint.InputShapeKey] = string.Join(",", n.InputShape);
         }
-        else
+        return new Snapshot(results.Count, complete,
+            [.. network.StateTensors().Select(t => KeyValuePair.Create(t.Name, Copy(t.Tensor)))], metadata,
+            [.. TrainingState.Tensors(network, optimizer, results).Select(t => KeyValuePair.Create(t.Key, Copy(t.Value)))],
+            config.ToJson(), MetricsCsv(results), config.Training.Threads);
+    }
+
+    private static Tensor Copy(Tensor t)
+    {
+        Tensor copy = Tensor.ZerosLike(t);
+        copy.CopyFrom(t);
+        return copy;
+    }
+
+    /// <summary>Commits a snapshot as the run's current checkpoint (any thread; one commit at a time); returns its folder.</summary>
+    public static string Commit(CheckpointDirectory run, Snapshot snapshot, Action<string>? stage = null) =>
+        run.Commit(snapshot.Epoch, snapshot.Complete, folder =>
         {
-            Checkpoint.Save(network, Path.Combine(directory, Model), metadata);
+            Safetensors.Save(Path.Combine(folder, Model), snapshot.Model, snapshot.ModelMetadata);
+            stage?.Invoke("model-written"); // a kill here leaves a half-written folder that no manifest names
+            AtomicFile.WriteAllText(Path.Combine(folder, Config), snapshot.ConfigJson);
+            AtomicFile.WriteAllText(Path.Combine(folder, Metrics), snapshot.MetricsCsv);
+            Safetensors.Save(Path.Combine(folder, State), snapshot.State,
+                new Dictionary<string, string> { ["threads"] = snapshot.Threads.ToString(CultureInfo.InvariantCulture) });
+        });
+
+    /// <summary>
+    /// Publishes a finished run's final checkpoint at the top of its directory (model.safetensors, config.json and
+    /// metrics.csv copied, curves.png drawn), each file atomically. Readers still go through current.json, so a kill
+    /// between these files leaves nothing that is misread, and a resume publishes them again.
+    /// </summary>
+    public static void Publish(string directory, string checkpoint, IReadOnlyList<EpochResult> results, string dataName, Action<string>? stage = null)
+    {
+        foreach (string name in new[] { Model, Config, Metrics })
+        {
+            AtomicFile.Write(Path.Combine(directory, name), target =>
+            {
+                using FileStream source = File.OpenRead(Path.Combine(checkpoint, name));
+                source.CopyTo(target);
+            });
+            stage?.Invoke($"published-{name}");
         }
-        AtomicFile.WriteAllText(Path.Combine(directory, Config), config.ToJson());
-        AtomicFile.WriteAllText(Path.Combine(directory, Metrics), MetricsCsv(results));
-        AtomicFile.WriteAllBytes(Path.Combine(directory, Curves), Charts.Curves(results, config.Data.Name));
+        AtomicFile.WriteAllBytes(Path.Combine(directory, Curves), Charts.Curves(results, dataName));
         // an earlier model's evaluation would otherwise sit beside the new weights as if it were theirs
         File.Delete(Path.Combine(directory, Confusion));
     }
 
+    /// <summary>
+    /// The folder a run directory's model is read from: the current checkpoint when current.json exists (a run that
+    /// is training, was interrupted, or finished), else the directory itself (a run written before checkpoints).
+    /// </summary>
+    public static string CurrentFolder(string directory)
+    {
+        try
+        {
+            return new CheckpointDirectory(directory).CurrentFolder ?? directory;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UserException(e.Message);
+        }
+    }
+
     /// <summary>Rebuilds the model a directory describes and loads its weights.</summary>
-    public static (Sequential Network, RunConfig Config) Load(string directory)
+    public static (Sequential Network, RunConfig Config) Load(string directory) => Load(directory, out _);
+
+    /// <summary>As <see cref="Load(string)"/>, and the folder its files were read from.</summary>
+    public static (Sequential Network, RunConfig Config) Load(string directory, out string folder)
     {
         if (!Directory.Exists(directory))
         {
             throw new UserException($"--model '{directory}': no such directory (train one with 'chainrule train --out {directory}').");
         }
-        string configPath = Path.Combine(directory, Config);
+        folder = CurrentFolder(directory);
+        string configPath = Path.Combine(folder, Config);
         if (!File.Exists(configPath))
         {
             throw new UserException($"{configPath}: missing; --model must be a directory written by 'chainrule train'.");
@@ -55,7 +125,7 @@ public static class RunFiles
         {
             throw new UserException($"{configPath}: not a valid model configuration: {Describe(e)}");
         }
-        string modelPath = Path.Combine(directory, Model);
+        string modelPath = Path.Combine(folder, Model);
         CheckModelFitsItsFile(config, configPath, modelPath);
         Sequential network = config.Network is { } n
             ? Architecture.Build(n.Architecture, n.InputShape, new Generator(config.Training.Seed))

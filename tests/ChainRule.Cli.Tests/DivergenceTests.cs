@@ -25,7 +25,7 @@ public class DivergenceTests
     {
         using var dir = new TempDirectory();
         Assert.Equal(0, Cli.Run("train", "--hidden", "16", "--epochs", "1", "--out", dir.Path).ExitCode);
-        string model = Path.Combine(dir.Path, "model.safetensors");
+        string model = Path.Combine(RunFiles.CurrentFolder(dir.Path), "model.safetensors"); // evaluate reads through current.json
         SafetensorsFile file = Safetensors.Load(model);
         var tensors = file.Tensors.Select(t =>
         {

@@ -25,7 +25,17 @@ public class TrainCommandTests
         Assert.Equal(3, metrics.Length);
         Assert.StartsWith("epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds", metrics[0]);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(dir.File("curves.png"))[..4]);
-        Assert.Equal(["config.json", "curves.png", "metrics.csv", "model.safetensors"], Directory.GetFiles(dir.Path).Select(f => Path.GetFileName(f)!).Order().ToArray());
+        Assert.Equal([".lock", "config.json", "current.json", "curves.png", "metrics.csv", "model.safetensors"], Directory.GetFiles(dir.Path).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal).ToArray());
+        // one checkpoint per epoch, the last two kept; the manifest names the final one, the published files are its copies
+        Assert.Equal(["epoch-0001", "epoch-0002"], Directory.GetDirectories(dir.File("checkpoints")).Select(f => Path.GetFileName(f)!).Order().ToArray());
+        Assert.Equal(dir.File("checkpoints/epoch-0002"), RunFiles.CurrentFolder(dir.Path));
+        foreach (string name in new[] { "model.safetensors", "config.json", "metrics.csv" })
+        {
+            Assert.Equal(File.ReadAllBytes(dir.File("checkpoints/epoch-0002/" + name)), File.ReadAllBytes(dir.File(name)));
+        }
+        Assert.Equal(["config.json", "metrics.csv", "model.safetensors", "training-state.safetensors"],
+            Directory.GetFiles(dir.File("checkpoints/epoch-0002")).Select(f => Path.GetFileName(f)!).Order().ToArray());
+        Assert.Matches(@"2 checkpoints cost the training loop \d+\.\d\d s \(\d+\.\d% of the training time; written in the background\)\.", System.Text.RegularExpressions.Regex.Replace(result.Output, @"\s+", " "));
     }
 
     [Fact]

@@ -24,7 +24,12 @@ public static class EvaluateCommand
 
     private static int Run(ConsoleUi ui, string directory, string? source, string? outputDirectory)
     {
-        (Sequential network, RunConfig config) = RunFiles.Load(directory);
+        (Sequential network, RunConfig config) = RunFiles.Load(directory, out string folder);
+        if (config.Results is { Epochs: > 0 } done && done.Epochs < config.Training.Epochs)
+        {
+            ui.WriteLine($"Note: {directory} holds the checkpoint of epoch {done.Epochs} of {config.Training.Epochs} ({folder}): the run is still training or was "
+                + $"interrupted; 'chainrule train --resume {directory}' continues it.");
+        }
         Dataset test = DataSources.TestSetOf(config.Data, source);
         CheckFits(test, config);
         if (ClassNameWarning(test, config) is string warning)

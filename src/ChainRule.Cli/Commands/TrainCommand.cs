@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ChainRule.Data;
+using ChainRule.IO;
 using ChainRule.NN;
 using ChainRule.Optim;
 using ChainRule.Training;
@@ -45,14 +46,48 @@ public static class TrainCommand
         };
         var augment = new Option<bool>("--augment") { Description = "random shifts of up to 2 pixels (zero padding) for each training image, drawn per example; never the test set" };
         var flip = new Option<bool>("--flip") { Description = "with --augment: also mirror half the training images left to right (for clothes, not for digits)" };
+        var saveEvery = new Option<int>("--save-every") { Description = "commit a checkpoint (model, optimizer, generators, metrics) to OUT/checkpoints/ every N epochs and after the last", DefaultValueFactory = _ => 1 };
+        var resume = new Option<string?>("--resume") { Description = "continue the run in this directory from its last checkpoint, with its recorded options (a different value on the command line is refused)" };
+        var detectAnomaly = new Option<bool>("--detect-anomaly") { Description = "if training diverges, rerun that step in anomaly mode and name the op that produced the first NaN or infinity" };
 
         var command = new Command("train", "Train a network (an MLP by default, or --arch cnn) and save it with its metrics and learning curves.")
         {
             data, hidden, activation, outputActivation, loss, optimizer, lr, momentum, weightDecay, schedule, warmup,
             dropout, labelSmoothing, clipNorm, batchSize, epochs, seed, threads, testFraction, output, arch, augment, flip,
+            saveEvery, resume, detectAnomaly,
         };
         command.SetAction(r =>
         {
+            if (r.GetValue(resume) is string resumed)
+            {
+                // the recorded options win: every option given explicitly must say what the run recorded
+                return Resume(ui, r, resumed, r.GetValue(detectAnomaly), r.GetResult(threads) is { Implicit: false } ? r.GetValue(threads) : null, c =>
+                [
+                    (data, c.Data.Source, () => r.GetValue(data)),
+                    (hidden, c.Model is { } m ? string.Join(",", m.Hidden) : null, () => string.Join(",", ParseSizes(r.GetValue(hidden)!))),
+                    (activation, c.Model?.Activation, () => r.GetValue(activation)),
+                    (outputActivation, c.Model?.OutputActivation, () => r.GetValue(outputActivation)),
+                    (dropout, c.Model is { } d ? Text(d.Dropout) : null, () => Text(r.GetValue(dropout))),
+                    (arch, c.Network?.Architecture ?? "mlp", () => r.GetValue(arch) is "cnn" && c.Network is { } n ? ExpandCnn(n.Architecture, c) : r.GetValue(arch)),
+                    (loss, c.Training.Loss, () => r.GetValue(loss)),
+                    (optimizer, c.Training.Optimizer, () => r.GetValue(optimizer)),
+                    (lr, Text(c.Training.LearningRate), () => Text(r.GetValue(lr) ?? double.NaN)),
+                    (momentum, Text(c.Training.Momentum), () => Text(r.GetValue(momentum))),
+                    (weightDecay, Text(c.Training.WeightDecay), () => Text(r.GetValue(weightDecay))),
+                    (schedule, c.Training.Schedule, () => r.GetValue(schedule)),
+                    (warmup, Text(c.Training.WarmupSteps), () => Text(r.GetValue(warmup))),
+                    (labelSmoothing, Text(c.Training.LabelSmoothing), () => Text(r.GetValue(labelSmoothing))),
+                    (clipNorm, c.Training.ClipNorm is double cn ? Text(cn) : "none", () => Text(r.GetValue(clipNorm) ?? double.NaN)),
+                    (batchSize, Text(c.Training.BatchSize), () => Text(r.GetValue(batchSize))),
+                    (epochs, Text(c.Training.Epochs), () => Text(r.GetValue(epochs))),
+                    (seed, Text(c.Training.Seed), () => Text(r.GetValue(seed))),
+                    (testFraction, c.Data.TestFraction > 0 ? Text(c.Data.TestFraction) : Text(r.GetValue(testFraction)), () => Text(r.GetValue(testFraction))),
+                    (augment, Text(c.Training.Augment), () => Text(r.GetValue(augment))),
+                    (flip, Text(c.Training.Flip), () => Text(r.GetValue(flip))),
+                    (saveEvery, Text(c.Training.SaveEvery), () => Text(r.GetValue(saveEvery))),
+                    (output, Path.GetFullPath(resumed), () => r.GetValue(output) is string o ? Path.GetFullPath(o) : null),
+                ]);
+            }
             var settings = new TrainingConfig
             {
                 Loss = Choice(r.GetValue(loss)!, LossFunctions.Names, "--loss"),
@@ -68,6 +103,9 @@ public static class TrainCommand
                 Epochs = (int)Positive(r.GetValue(epochs), "--epochs"),
                 Seed = r.GetValue(seed),
                 Threads = (int)Positive(r.GetValue(threads), "--threads"),
+                Augment = r.GetValue(augment),
+                Flip = r.GetValue(flip),
+                SaveEvery = (int)Positive(r.GetValue(saveEvery), "--save-every"),
             };
             string? architecture = r.GetValue(arch) is "mlp" ? null : r.GetValue(arch);
             if (architecture is not null)
@@ -90,13 +128,60 @@ public static class TrainCommand
                 Fraction(r.GetValue(dropout), "--dropout"), TestFraction(r.GetValue(testFraction)), r.GetValue(output))
             {
                 Architecture = architecture,
-                Augment = r.GetValue(augment),
-                Flip = r.GetValue(flip),
+                DetectAnomaly = r.GetValue(detectAnomaly),
             };
             return run.Execute();
         });
         return command;
     }
+
+    // train --resume DIR: the run's own options from its current checkpoint's config.json, then the remaining epochs.
+    private static int Resume(ConsoleUi ui, ParseResult r, string directory, bool detectAnomaly, int? threads,
+        Func<RunConfig, (Option Option, string? Recorded, Func<string?> Given)[]> options)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new UserException($"--resume '{directory}': no such directory.");
+        }
+        CheckpointManifest manifest = new CheckpointDirectory(directory).ReadManifest()
+            ?? throw new UserException($"--resume '{directory}': no checkpoint to resume ({Path.Combine(directory, CheckpointDirectory.ManifestName)} is missing: "
+                + "the run was stopped before its first epoch ended, or was written before checkpoints existed).");
+        string folder = Path.Combine(directory, manifest.Current);
+        string configPath = Path.Combine(folder, RunFiles.Config);
+        RunConfig config = RunConfig.FromJson(File.ReadAllText(configPath), configPath);
+        foreach ((Option option, string? recorded, Func<string?> given) in options(config))
+        {
+            if (r.GetResult(option) is { Implicit: false } && given() is var value && value != recorded)
+            {
+                throw new UserException($"--resume: {option.Name} {value ?? "(none)"} conflicts with the run's recorded {recorded ?? "(none)"} ({configPath}); a resumed run keeps its options: drop {option.Name}, or start a new run.");
+            }
+        }
+        TrainingConfig settings = config.Training;
+        if (threads is int t && t != settings.Threads)
+        {
+            ui.WriteLine($"Note: the run was recorded with {settings.Threads} thread(s), this one uses {t}: the result may differ in the last bits from an uninterrupted run.");
+            settings = settings with { Threads = (int)Positive(t, "--threads") };
+        }
+        MlpConfig? m = config.Model;
+        var run = new TrainRun(ui, settings, config.Data.Source, m?.Hidden ?? [], m?.Activation ?? "relu", m?.OutputActivation, m?.Dropout ?? 0,
+            config.Data.TestFraction is > 0 and < 1 ? config.Data.TestFraction : 0.2, directory)
+        {
+            Architecture = config.Network?.Architecture,
+            DetectAnomaly = detectAnomaly,
+            ResumeFrom = folder,
+            ResumeComplete = manifest.Complete,
+        };
+        return run.Execute();
+    }
+
+    private static string ExpandCnn(string recorded, RunConfig config) =>
+        config.Data.ClassNames is { } names && Architecture.DefaultCnn(names.Length) == recorded ? recorded : "cnn";
+
+    private static string Text(double value) => double.IsNaN(value) ? "none" : value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Text(ulong value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Text(bool value) => value ? "true" : "false";
 
     internal static string Choice(string value, string[] allowed, string option) =>
         allowed.Contains(value) ? value : throw new UserException($"{option} '{value}': use one of {string.Join(", ", allowed)}.");

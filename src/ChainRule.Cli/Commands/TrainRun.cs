@@ -16,9 +16,14 @@ internal sealed class TrainRun(
     /// <summary>An --arch spec (or "cnn"); null for the MLP.</summary>
     public string? Architecture { get; init; }
 
-    public bool Augment { get; init; }
+    /// <summary>Rerun a diverging step in anomaly mode to name the op (Trainer.DetectAnomaly).</summary>
+    public bool DetectAnomaly { get; init; }
 
-    public bool Flip { get; init; }
+    /// <summary>For train --resume: the current checkpoint's folder, whose model and training state the run continues from.</summary>
+    public string? ResumeFrom { get; init; }
+
+    /// <summary>With <see cref="ResumeFrom"/>: the checkpoint is the finished run's final one (nothing to train).</summary>
+    public bool ResumeComplete { get; init; }
 
     public int Execute()
     {
@@ -34,12 +39,12 @@ internal sealed class TrainRun(
             ? CreateMlp(dataConfig, outputs, classes)
             : CreateNetwork(dataConfig, outputs, source);
         Augmentation? augmentation = null;
-        if (Augment)
+        if (settings.Augment)
         {
             int[] image = spec?.InputShape is { Length: 3 } s ? s
                 : dataConfig.ImageShape is [int h, int w] ? [1, h, w]
                 : throw new UserException($"--augment: {source} holds no images (a row of {dataConfig.FeatureShape.Aggregate(1, (a, b) => a * b)} features); shifts and flips are for image data.");
-            augmentation = new Augmentation(image[0], image[1], image[2], maxShift: 2, horizontalFlip: Flip);
+            augmentation = new Augmentation(image[0], image[1], image[2], maxShift: 2, horizontalFlip: settings.Flip);
         }
         Optimizer optimizer = CreateOptimizer(network.Parameters());
         int steps = settings.Epochs * new DataLoader(train, settings.BatchSize).Count;
@@ -50,38 +55,140 @@ internal sealed class TrainRun(
             // the test loss is the plain loss, as 'evaluate' reports it; only the training loss carries the smoothing
             EvaluationLoss = LossFunctions.Create(settings.Loss, classes, 0),
             Augmentation = augmentation,
+            DetectAnomaly = DetectAnomaly,
         };
         string directory = outputDirectory ?? Path.Combine("runs", $"{Path.GetFileNameWithoutExtension(source.TrimEnd('/'))}-{DateTime.Now:yyyyMMdd-HHmmss}");
+        var history = new List<EpochResult>();
+        if (ResumeFrom is string resumed)
+        {
+            Checkpoint.Load(network, Path.Combine(resumed, RunFiles.Model));
+            history.AddRange(TrainingState.Load(Path.Combine(resumed, RunFiles.State), network, optimizer).History);
+        }
+        RunConfig ConfigAfter(IReadOnlyList<EpochResult> done) => new()
+        {
+            Model = model,
+            Network = spec,
+            Data = dataConfig,
+            Training = settings,
+            Results = new ResultsConfig(done[^1].TestLoss, done[^1].TestAccuracy, done.Sum(r => r.Seconds), done.Count),
+        };
 
+        bool existed = Directory.Exists(directory);
+        var run = new CheckpointDirectory(directory) { OnStage = FaultInjection.Hit };
+        // checkpoints are written on another thread from a snapshot; one at a time, all waited for before the run ends
+        Task pending = Task.CompletedTask;
+        using IDisposable runLock = run.Lock(); // released after the finally below has waited for the last commit
+        try
+        {
+            if (ResumeComplete)
+            {
+                // killed while publishing, or resumed once more: the final files again, from the final checkpoint
+                RunFiles.Publish(directory, ResumeFrom!, history, dataConfig.Name, FaultInjection.Hit);
+                ui.WriteLine($"Nothing to resume: the run in {directory}/ finished ({Count(history.Count, "epoch")}); its final files are in place.");
+                return 0;
+            }
+            int resumedAt = history.Count;
+            PrintHeader(spec, model, dataConfig, train, test, augmentation, resumedAt);
+            var saveWatch = new System.Diagnostics.Stopwatch();
+            int saves = 0;
+            void AfterEpoch(EpochResult r)
+            {
+                history.Add(r);
+                if (r.Epoch % settings.SaveEvery == 0 || r.Epoch == settings.Epochs)
+                {
+                    saveWatch.Start();
+                    pending.GetAwaiter().GetResult(); // the previous commit's error, if any, stops the run here
+                    RunFiles.Snapshot snapshot = RunFiles.Take(network, optimizer, ConfigAfter(history), history, complete: r.Epoch == settings.Epochs);
+                    pending = Task.Run(() => RunFiles.Commit(run, snapshot, FaultInjection.Hit));
+                    saveWatch.Stop();
+                    saves++;
+                }
+            }
+            try
+            {
+                if (ui.Interactive)
+                {
+                    FitWithProgressBars(trainer, train, test, history.Count, AfterEpoch);
+                }
+                else
+                {
+                    FitWithLines(trainer, train, test, history.Count, AfterEpoch);
+                }
+            }
+            catch (DivergenceException e)
+            {
+                pending.GetAwaiter().GetResult(); // a checkpoint taken before the divergence is a good one: let it land
+                int? saved = File.Exists(run.ManifestPath) ? run.ReadManifest()!.Epoch : null;
+                string hint = DetectAnomaly ? "" : " Lower the learning rate or clip gradients (--clip-norm); --detect-anomaly reruns the step and names the op.";
+                string kept = saved is int k
+                    ? $" The last good checkpoint (epoch {k}) stays current in {directory}/: evaluate and predict read it."
+                    : " Nothing was saved.";
+                throw new DivergedRunException($"{e.Message}{hint}{kept}");
+            }
+
+            saveWatch.Start();
+            pending.GetAwaiter().GetResult();
+            saveWatch.Stop();
+            string final = Path.Combine(directory, run.ReadManifest()!.Current);
+            RunFiles.Publish(directory, final, history, dataConfig.Name, FaultInjection.Hit);
+            if (ui.Interactive)
+            {
+                // the summary table gathers what the progress bars showed; piped output has the epoch lines already
+                ui.Console.Write(Tables.Epochs(history, classes is not null));
+            }
+            EpochResult last = history[^1];
+            double trainSeconds = history.Sum(r => r.Seconds);
+            double secondsHere = history.Skip(resumedAt).Sum(r => r.Seconds); // the epochs this process trained, which the saves were part of
+            string score = classes is null ? $"test loss {last.TestLoss:F4}" : $"test accuracy {Tables.Percent(last.TestAccuracy, 2)}";
+            ui.WriteLine($"Done: {score} after {Count(settings.Epochs, "epoch")} in {trainSeconds:F1} s of training. Saved to {directory}/ " +
+                $"({RunFiles.Model}, {RunFiles.Config}, {RunFiles.Metrics}, {RunFiles.Curves}); {Count(saves, "checkpoint")} cost the training loop {saveWatch.Elapsed.TotalSeconds:F2} s " +
+                $"({100 * saveWatch.Elapsed.TotalSeconds / Math.Max(1e-9, secondsHere):F1}% of the training time; written in the background).");
+            return 0;
+        }
+        finally
+        {
+            try
+            {
+                pending.Wait(); // never leave a commit running past the lock (its error, if any, is already on its way)
+            }
+            catch (AggregateException)
+            {
+            }
+            if (!existed && !File.Exists(run.ManifestPath))
+            {
+                RemoveIfOnlyLock(directory); // a run that saved nothing leaves no directory behind
+            }
+        }
+    }
+
+    private void PrintHeader(NetworkConfig? spec, MlpConfig? model, DataConfig dataConfig, Dataset train, Dataset test, Augmentation? augmentation, int done)
+    {
         string what = spec is null ? $"{string.Join("-", model!.LayerSizes)} {activation} MLP" : $"{spec.Architecture} ({spec.Parameters:N0} parameters)";
         string augmented = augmentation is null ? "" : augmentation.HorizontalFlip ? ", shifts and flips" : ", shifts";
+        if (done > 0)
+        {
+            ui.WriteLine($"Resuming after epoch {done} of {settings.Epochs} from {ResumeFrom}/ (the run's recorded options).");
+        }
         ui.WriteLine($"Training {what} on {dataConfig.Name}: {train.Count:N0} train / {test.Count:N0} test examples{augmented}, " +
             $"{Count(settings.Epochs, "epoch")}, batch {settings.BatchSize}, {settings.Optimizer} lr {settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, {Count(settings.Threads, "thread")}.");
         if (settings.LabelSmoothing > 0 && settings.Loss == "cross-entropy")
         {
             ui.WriteLine($"The train loss includes label smoothing {settings.LabelSmoothing.ToString(CultureInfo.InvariantCulture)}; the test loss is plain cross-entropy, as 'evaluate' reports it.");
         }
-        IReadOnlyList<EpochResult> results = ui.Interactive ? FitWithProgressBars(trainer, train, test) : FitWithLines(trainer, train, test);
+    }
 
-        EpochResult last = results[^1];
-        var config = new RunConfig
+    private static void RemoveIfOnlyLock(string directory)
+    {
+        try
         {
-            Model = model,
-            Network = spec,
-            Data = dataConfig,
-            Training = settings,
-            Results = new ResultsConfig(last.TestLoss, last.TestAccuracy, results.Sum(r => r.Seconds)),
-        };
-        RunFiles.Save(directory, network, config, results);
-        if (ui.Interactive)
-        {
-            // the summary table gathers what the progress bars showed; piped output has the epoch lines already
-            ui.Console.Write(Tables.Epochs(results, classes is not null));
+            if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).All(e => Path.GetFileName(e) == CheckpointDirectory.LockName))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
         }
-        string score = classes is null ? $"test loss {last.TestLoss:F4}" : $"test accuracy {Tables.Percent(last.TestAccuracy, 2)}";
-        ui.WriteLine($"Done: {score} after {Count(settings.Epochs, "epoch")} in {results.Sum(r => r.Seconds):F1} s of training. Saved to {directory}/ " +
-            $"({RunFiles.Model}, {RunFiles.Config}, {RunFiles.Metrics}, {RunFiles.Curves}).");
-        return 0;
+        catch (IOException)
+        {
+        }
     }
 
     private (Sequential, MlpConfig?, NetworkConfig?) CreateMlp(DataConfig data, int outputs, int? classes)
@@ -121,19 +228,21 @@ internal sealed class TrainRun(
 
     private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
-    private IReadOnlyList<EpochResult> FitWithLines(Trainer trainer, Dataset train, Dataset test) =>
-        trainer.Fit(train, test, settings.Epochs, settings.BatchSize, settings.Seed, onEpoch: r => ui.WriteLine(Tables.EpochLine(r, settings.Epochs)));
+    private void FitWithLines(Trainer trainer, Dataset train, Dataset test, int startEpoch, Action<EpochResult> afterEpoch) =>
+        trainer.Fit(train, test, settings.Epochs, settings.BatchSize, settings.Seed, startEpoch: startEpoch, onEpoch: r =>
+        {
+            ui.WriteLine(Tables.EpochLine(r, settings.Epochs));
+            afterEpoch(r);
+        });
 
-    private IReadOnlyList<EpochResult> FitWithProgressBars(Trainer trainer, Dataset train, Dataset test)
-    {
-        IReadOnlyList<EpochResult> results = [];
+    private void FitWithProgressBars(Trainer trainer, Dataset train, Dataset test, int startEpoch, Action<EpochResult> afterEpoch) =>
         ui.Console.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(context =>
             {
                 ProgressTask? task = null;
-                results = trainer.Fit(train, test, settings.Epochs, settings.BatchSize, settings.Seed,
+                trainer.Fit(train, test, settings.Epochs, settings.BatchSize, settings.Seed, startEpoch: startEpoch,
                     onBatch: p =>
                     {
                         task ??= context.AddTask($"epoch {p.Epoch}", maxValue: p.Batches);
@@ -146,10 +255,9 @@ internal sealed class TrainRun(
                         task!.Description = Markup.Escape(Tables.EpochLine(r, settings.Epochs));
                         task.StopTask();
                         task = null;
+                        afterEpoch(r);
                     });
             });
-        return results;
-    }
 
     private Optimizer CreateOptimizer(IEnumerable<Parameter> parameters) => settings.Optimizer switch
     {
