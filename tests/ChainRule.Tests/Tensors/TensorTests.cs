@@ -163,6 +163,17 @@ public class TensorTests
     }
 
     [Fact]
+    public void Slicing_an_empty_tensor_along_a_non_empty_axis_gives_a_usable_empty_view()
+    {
+        // Found by ShapeProperties: the view's offset pointed past the empty buffer, so Contiguous, ToArray and Sum threw.
+        Tensor x = Tensor.Zeros([0, 3]).Slice(1, 1, 3);
+
+        Assert.Equal(new Shape(0, 2), x.Shape);
+        Assert.Empty(x.ToArray());
+        Assert.Equal([0f, 0], x.Sum(0).ToArray());
+    }
+
+    [Fact]
     public void Reductions_over_any_axes_with_keepDims()
     {
         Tensor x = Tensor.Arange(24, DType.Float64).Reshape(2, 3, 4);
