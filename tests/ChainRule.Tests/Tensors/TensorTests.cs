@@ -174,6 +174,17 @@ public class TensorTests
     }
 
     [Fact]
+    public void ArgMax_along_a_leading_axis_of_a_rank_3_tensor_keeps_the_other_axes_in_order()
+    {
+        // Found by ReductionProperties: the reduced axis was swapped with the last one, so the rows came out ordered (axis 2, axis 1).
+        Tensor x = Tensor.FromArray(new float[,,] { { { 0, 5, 0 }, { 5, 0, 5 } }, { { 1, 1, 1 }, { 1, 1, 1 } } });
+
+        Assert.Equal(new Shape(2, 3), x.ArgMax(0).Shape);
+        Assert.Equal([1L, 0, 1, 0, 1, 0], x.ArgMax(0).ToArray<long>());
+        Assert.Equal([0L, 1, 0, 1, 0, 1], x.ArgMin(0).ToArray<long>());
+    }
+
+    [Fact]
     public void Reductions_over_any_axes_with_keepDims()
     {
         Tensor x = Tensor.Arange(24, DType.Float64).Reshape(2, 3, 4);
