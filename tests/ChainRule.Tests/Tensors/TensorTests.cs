@@ -246,6 +246,18 @@ public class TensorTests
     }
 
     [Fact]
+    public void MatMul_of_a_permuted_empty_batch_gives_an_empty_result()
+    {
+        // Found by MatMulProperties: (0, 3, 2) permuted to (3, 0, 2) has batch stride 2 over an empty buffer, and GEMM was called at offsets past it.
+        Tensor a = Tensor.Zeros([0, 3, 2], DType.Float64).Permute(1, 0, 2);
+
+        Tensor c = Tensor.MatMul(a, Tensor.Ones([2, 4], DType.Float64));
+
+        Assert.Equal(new Shape(3, 0, 4), c.Shape);
+        Assert.Equal(new double[12], Tensor.MatMul(Tensor.Zeros([0, 3]).Permute(1, 0), Tensor.Zeros([0, 4])).ToDoubleArray()); // k = 0: sums of nothing
+    }
+
+    [Fact]
     public void MatMul_shape_errors_name_both_shapes()
     {
         var error = Assert.Throws<ArgumentException>(() => Tensor.MatMul(Tensor.Zeros([3, 4]), Tensor.Zeros([5, 2])));
