@@ -23,7 +23,13 @@ public sealed partial class Tensor
         b2 = b2.To(dtype);
 
         Tensor result = Uninitialized(new Shape([.. batch.Dims, m, n]), dtype); // GEMM overwrites C (accumulate: false)
-        if (dtype == DType.Float32)
+        if (a2.Size == 0 || b2.Size == 0)
+        {
+            // Nothing to multiply: the result is empty, or (k = 0) each element is an empty sum. NOTE: no GEMM call,
+            // since the batch strides of an empty view (a permuted (0, b, k), say) can point past its buffer.
+            result.Fill(0);
+        }
+        else if (dtype == DType.Float32)
         {
             BatchedGemm<float>(a2, b2, batch, m, n, k, result);
         }

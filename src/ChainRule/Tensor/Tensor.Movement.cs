@@ -92,7 +92,7 @@ public sealed partial class Tensor
         int[] strides = Strides.ToArray();
         dims[axis] = count;
         strides[axis] *= step;
-        int offset = count > 0 ? Offset + (start * Strides[axis]) : Offset;
+        int offset = count > 0 && Size > 0 ? Offset + (start * Strides[axis]) : Offset; // an empty view keeps its offset: there may be no element at start
         return new Tensor(Buffer, offset, new Shape(dims), strides, DType);
     }
 

@@ -123,7 +123,9 @@ public sealed partial class Tensor
         {
             throw new ArgumentException($"{op}: axis {a} of shape {Shape} is empty.");
         }
-        Tensor moved = Transpose(a, Rank - 1).Contiguous(); // the reduced axis last, so each row is one search
+        // The reduced axis last, the others in their order, so each row is one search and the rows are in the result's order.
+        // NOTE: Transpose(a, Rank - 1) would also move the last axis to a, scrambling the rows when Rank >= 3.
+        Tensor moved = Permute([.. Enumerable.Range(0, Rank).Where(i => i != a), a]).Contiguous();
         int rows = Size / cols;
         var result = new Tensor(new Shape(rows), DType.Int64);
         Span<long> d = result.AsSpan<long>();

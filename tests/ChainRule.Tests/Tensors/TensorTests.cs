@@ -163,6 +163,28 @@ public class TensorTests
     }
 
     [Fact]
+    public void Slicing_an_empty_tensor_along_a_non_empty_axis_gives_a_usable_empty_view()
+    {
+        // Found by ShapeProperties: the view's offset pointed past the empty buffer, so Contiguous, ToArray and Sum threw.
+        Tensor x = Tensor.Zeros([0, 3]).Slice(1, 1, 3);
+
+        Assert.Equal(new Shape(0, 2), x.Shape);
+        Assert.Empty(x.ToArray());
+        Assert.Equal([0f, 0], x.Sum(0).ToArray());
+    }
+
+    [Fact]
+    public void ArgMax_along_a_leading_axis_of_a_rank_3_tensor_keeps_the_other_axes_in_order()
+    {
+        // Found by ReductionProperties: the reduced axis was swapped with the last one, so the rows came out ordered (axis 2, axis 1).
+        Tensor x = Tensor.FromArray(new float[,,] { { { 0, 5, 0 }, { 5, 0, 5 } }, { { 1, 1, 1 }, { 1, 1, 1 } } });
+
+        Assert.Equal(new Shape(2, 3), x.ArgMax(0).Shape);
+        Assert.Equal([1L, 0, 1, 0, 1, 0], x.ArgMax(0).ToArray<long>());
+        Assert.Equal([0L, 1, 0, 1, 0, 1], x.ArgMin(0).ToArray<long>());
+    }
+
+    [Fact]
     public void Reductions_over_any_axes_with_keepDims()
     {
         Tensor x = Tensor.Arange(24, DType.Float64).Reshape(2, 3, 4);
@@ -221,6 +243,18 @@ public class TensorTests
         Assert.Equal([1.0, 4.0], Tensor.MatMul(m, v).ToDoubleArray());
         Assert.Equal([1.0, 4.0, 0.0], Tensor.MatMul(Tensor.FromArray(1.0, 2.0), m).ToDoubleArray());
         Assert.Equal(Tensor.MatMul(m.Transpose().Contiguous(), m).ToDoubleArray(), Tensor.MatMul(m.Transpose(), m).ToDoubleArray());
+    }
+
+    [Fact]
+    public void MatMul_of_a_permuted_empty_batch_gives_an_empty_result()
+    {
+        // Found by MatMulProperties: (0, 3, 2) permuted to (3, 0, 2) has batch stride 2 over an empty buffer, and GEMM was called at offsets past it.
+        Tensor a = Tensor.Zeros([0, 3, 2], DType.Float64).Permute(1, 0, 2);
+
+        Tensor c = Tensor.MatMul(a, Tensor.Ones([2, 4], DType.Float64));
+
+        Assert.Equal(new Shape(3, 0, 4), c.Shape);
+        Assert.Equal(new double[12], Tensor.MatMul(Tensor.Zeros([0, 3]).Permute(1, 0), Tensor.Zeros([0, 4])).ToDoubleArray()); // k = 0: sums of nothing
     }
 
     [Fact]
