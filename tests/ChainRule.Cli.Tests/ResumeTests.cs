@@ -85,3 +85,26 @@ public class ResumeTests
         Assert.Matches(@"^chainrule: training diverged at epoch 1, step \d+: the loss is NaN\. In anomaly mode: \w+ produced NaN or infinity in (forward|backward).* created at .*\. Nothing was saved\.$", line);
     }
 }
+
+// The live display on a terminal: every row of the progress display fits the console's width (80 columns here), so
+// nothing wraps under tmux; the epoch lines come once, in the table after.
+public class ProgressDisplayTests
+{
+    [Fact]
+    public void Progress_rows_fit_an_80_column_terminal()
+    {
+        using var dir = new TempDirectory();
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = Program.Run(["train", "--hidden", "16", "--epochs", "2", "--threads", "1", "--out", dir.Path], output, error, interactive: true);
+        Assert.True(code == 0, error.ToString());
+        string plain = System.Text.RegularExpressions.Regex.Replace(output.ToString(), @"\x1b\[[0-9;?]*[A-Za-z]", "");
+        string[] rows = plain.Split(['\n', '\r'], StringSplitOptions.RemoveEmptyEntries);
+        string[] progress = [.. rows.Where(r => r.StartsWith("epoch ", StringComparison.Ordinal))];
+        Assert.NotEmpty(progress);
+        Assert.All(progress, r => Assert.True(r.TrimEnd().Length <= 80, $"{r.TrimEnd().Length} columns: '{r}'"));
+        // the bar, the percentage and the elapsed time on the row of their epoch, not wrapped below it
+        Assert.All(progress, r => Assert.Matches(@"\S+\s+\d+% \d\d:\d\d:\d\d$", r.TrimEnd()));
+        Assert.Contains(rows, r => r.StartsWith("epoch   2/2  test acc", StringComparison.Ordinal));
+    }
+}

@@ -235,10 +235,15 @@ internal sealed class TrainRun(
             afterEpoch(r);
         });
 
-    private void FitWithProgressBars(Trainer trainer, Dataset train, Dataset test, int startEpoch, Action<EpochResult> afterEpoch) =>
+    // One row per epoch that fits the terminal (tmux at 80 columns included): a fixed-width description, a bar that
+    // takes what is left, the percentage and the elapsed time. The full epoch lines come in the table after.
+    private void FitWithProgressBars(Trainer trainer, Dataset train, Dataset test, int startEpoch, Action<EpochResult> afterEpoch)
+    {
+        int width = ui.Console.Profile.Width;
+        int barWidth = Math.Clamp(width - ProgressDescriptionWidth - 5 - 8 - 4, 8, 40);
         ui.Console.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = barWidth }, new PercentageColumn(), new ElapsedTimeColumn())
             .Start(context =>
             {
                 ProgressTask? task = null;
@@ -247,17 +252,23 @@ internal sealed class TrainRun(
                     {
                         task ??= context.AddTask($"epoch {p.Epoch}", maxValue: p.Batches);
                         task.Value = p.Batch;
-                        string accuracy = double.IsNaN(p.Accuracy) ? "" : $"  acc {Tables.Percent(p.Accuracy, 2),7}";
-                        task.Description = $"epoch {p.Epoch,3}/{settings.Epochs}  loss {p.Loss:F4}{accuracy}  {p.SamplesPerSecond,8:N0} samples/s";
+                        string accuracy = double.IsNaN(p.Accuracy) ? "" : $"  acc {Tables.Percent(p.Accuracy, 2),6}";
+                        task.Description = Fit($"epoch {p.Epoch,3}/{settings.Epochs}  loss {p.Loss:F4}{accuracy}  {p.SamplesPerSecond,6:N0}/s");
                     },
                     onEpoch: r =>
                     {
-                        task!.Description = Markup.Escape(Tables.EpochLine(r, settings.Epochs));
+                        string score = double.IsNaN(r.TestAccuracy) ? $"test loss {r.TestLoss:F4}" : $"test acc {Tables.Percent(r.TestAccuracy, 2),6}  loss {r.TestLoss:F4}";
+                        task!.Description = Fit($"epoch {r.Epoch,3}/{settings.Epochs}  {score}");
                         task.StopTask();
                         task = null;
                         afterEpoch(r);
                     });
             });
+    }
+
+    private const int ProgressDescriptionWidth = 46;
+
+    private static string Fit(string text) => Markup.Escape(text.Length > ProgressDescriptionWidth ? text[..ProgressDescriptionWidth] : text.PadRight(ProgressDescriptionWidth));
 
     private Optimizer CreateOptimizer(IEnumerable<Parameter> parameters) => settings.Optimizer switch
     {
