@@ -30,7 +30,7 @@ public static class ImagePreprocessing
 
     public static IReadOnlyList<string> Recipes { get; } = [Mnist, Resize, None];
 
-    /// <summary>The side of the box MNIST scaled every digit into, inside its 28 x 28 field.</summary>
+    /// <summary>The side of the box MNIST scaled every digit into, inside its 28 x 28 field (other fields: the same share).</summary>
     public const int MnistBox = 20;
 
     // The stroke width, in output pixels, below which mnist thickens strokes (MNIST's are about 2-3 pixels wide).
@@ -99,7 +99,8 @@ public static class ImagePreprocessing
         }
         (int x0, int y0, int x1, int y1) = InkBox(image, width, height);
         int boxWidth = x1 - x0, boxHeight = y1 - y0;
-        double scale = (double)MnistBox / Math.Max(boxWidth, boxHeight);
+        int side = Math.Max(1, (int)Math.Round(Math.Min(rows, cols) * MnistBox / 28.0));
+        double scale = (double)side / Math.Max(boxWidth, boxHeight);
         var what = new List<string> { polarity, $"cropped to the ink ({boxWidth}x{boxHeight} px)" };
 
         double stroke = StrokeWidth(image, width, height, (x0, y0, x1, y1));
@@ -110,7 +111,7 @@ public static class ImagePreprocessing
             what.Add($"strokes thickened ({Number(stroke)} px to {Number(stroke + (2 * radius))} px)");
             (x0, y0, x1, y1) = InkBox(image, width, height);
             (boxWidth, boxHeight) = (x1 - x0, y1 - y0);
-            scale = (double)MnistBox / Math.Max(boxWidth, boxHeight);
+            scale = (double)side / Math.Max(boxWidth, boxHeight);
         }
 
         // the area that can reach the output: the ink's box and one output pixel around it (the anti-aliased edge)
