@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics.Tensors;
 
 namespace ChainRule.Data;
 
@@ -197,36 +198,60 @@ public static class ImagePreprocessing
         bool Ink(int x, int y) => x >= 0 && y >= 0 && x < width && y < height && image[(y * width) + x] >= 0.5f;
     }
 
-    // Grey-level dilation by a (2 radius + 1) square: the largest value in each window, rows then columns.
+    // Grey-level dilation by a (2 radius + 1) square: the largest value in each window, along rows then columns.
     private static float[] Dilate(float[] image, int width, int height, int radius)
     {
-        var rowsDone = new float[image.Length];
-        var result = new float[image.Length];
+        // rows: a running maximum along each (contiguous) row; the image has radius rows of 0 above it
+        int rows = height + radius;
+        var source = new float[rows * width];
         for (int y = 0; y < height; y++)
         {
-            for (int x = 0; x < width; x++)
-            {
-                float max = 0;
-                for (int k = Math.Max(0, x - radius); k <= Math.Min(width - 1, x + radius); k++)
-                {
-                    max = Math.Max(max, image[(y * width) + k]);
-                }
-                rowsDone[(y * width) + x] = max;
-            }
+            MaxFilter(image.AsSpan(y * width, width), source.AsSpan((y + radius) * width, width), radius);
         }
-        for (int y = 0; y < height; y++)
+        // columns, whole rows at a time: row y holds the maximum of rows [y, y + window), and one step of
+        // max(row y, row y + step) makes that [y, y + window + step), until the window is 2 radius + 1 rows
+        var destination = new float[source.Length];
+        for (int window = 1; window < (2 * radius) + 1;)
         {
-            for (int x = 0; x < width; x++)
+            int step = Math.Min(window, (2 * radius) + 1 - window), shifted = (rows - step) * width;
+            TensorPrimitives.Max(source.AsSpan(0, shifted), source.AsSpan(step * width), destination.AsSpan(0, shifted));
+            source.AsSpan(shifted).CopyTo(destination.AsSpan(shifted)); // the last rows: nothing (0) below them
+            (source, destination) = (destination, source);
+            window += step;
+        }
+        // row y now holds rows [y - radius, y + radius] of the image
+        return source.AsSpan(0, height * width).ToArray();
+    }
+
+    /// <summary>
+    /// result[i] = the largest of values[i - radius .. i + radius] (the window cut at the ends), in time linear in
+    /// the length whatever the radius: a queue holds the indices of the window's candidates, their values decreasing.
+    /// </summary>
+    internal static void MaxFilter(ReadOnlySpan<float> values, Span<float> result, int radius)
+    {
+        int n = values.Length;
+        var queue = new int[n];
+        int head = 0, tail = 0;
+        for (int i = 0; i < n + radius; i++)
+        {
+            if (i < n)
             {
-                float max = 0;
-                for (int k = Math.Max(0, y - radius); k <= Math.Min(height - 1, y + radius); k++)
+                while (tail > head && values[queue[tail - 1]] <= values[i])
                 {
-                    max = Math.Max(max, rowsDone[(k * width) + x]);
+                    tail--; // never the largest again: values[i] is as large and stays in windows longer
                 }
-                result[(y * width) + x] = max;
+                queue[tail++] = i;
+            }
+            int centre = i - radius;
+            if (centre >= 0)
+            {
+                while (queue[head] < centre - radius)
+                {
+                    head++;
+                }
+                result[centre] = values[queue[head]];
             }
         }
-        return result;
     }
 
     // The intensity-weighted mean position in the region, with pixel x's centre at x + 0.5.

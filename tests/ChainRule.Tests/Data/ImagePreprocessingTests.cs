@@ -105,6 +105,24 @@ public class ImagePreprocessingTests
         Assert.InRange(middleRow.Max(), 0.9f, 1f);
     }
 
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(7, 2)]
+    [InlineData(50, 3)]
+    [InlineData(50, 60)]
+    public void The_running_maximum_matches_the_maximum_of_each_window(int n, int radius)
+    {
+        var random = new Random(n + radius);
+        float[] values = [.. Enumerable.Range(0, n).Select(_ => (float)random.Next(5))]; // ties on purpose
+        var result = new float[n];
+        ImagePreprocessing.MaxFilter(values, result, radius);
+        for (int i = 0; i < n; i++)
+        {
+            int from = Math.Max(0, i - radius), to = Math.Min(n - 1, i + radius);
+            Assert.Equal(values[from..(to + 1)].Max(), result[i]);
+        }
+    }
+
     [Fact]
     public void An_mnist_digit_comes_back_nearly_unchanged()
     {
