@@ -43,16 +43,14 @@ public static class Images
         {
             throw new InvalidDataException($"{path}: not an image this tool can read (PNG, JPEG, BMP, GIF, WebP or PGM).");
         }
-        var pixels = new float[bitmap.Width * bitmap.Height];
-        for (int y = 0; y < bitmap.Height; y++)
+        SKColor[] colors = bitmap.Pixels; // row by row, in one call (GetPixel per pixel takes seconds on a photo)
+        var pixels = new float[colors.Length];
+        for (int i = 0; i < colors.Length; i++)
         {
-            for (int x = 0; x < bitmap.Width; x++)
-            {
-                SKColor c = bitmap.GetPixel(x, y);
-                float alpha = c.Alpha / 255f; // transparent pixels count as white paper
-                float gray = ((0.299f * c.Red) + (0.587f * c.Green) + (0.114f * c.Blue)) / 255f;
-                pixels[(y * bitmap.Width) + x] = (gray * alpha) + (1 - alpha);
-            }
+            SKColor c = colors[i];
+            float alpha = c.Alpha / 255f; // transparent pixels count as white paper
+            float gray = ((0.299f * c.Red) + (0.587f * c.Green) + (0.114f * c.Blue)) / 255f;
+            pixels[i] = (gray * alpha) + (1 - alpha);
         }
         return (pixels, bitmap.Width, bitmap.Height);
     }
