@@ -39,6 +39,7 @@ public static class DataSources
                 SplitSeed = splitSeed,
                 FeatureMean = mean,
                 FeatureStd = std,
+                Preprocessing = ImagePreprocessing.None,
             };
             return (Prepare(train, config), Prepare(test, config), config);
         }
@@ -83,6 +84,7 @@ public static class DataSources
             ClassNames = data.Train.ClassNames?.ToArray(),
             FeatureShape = data.Train.Features.Shape.Dims[1..].ToArray(),
             ImageShape = SquareImage(data.Train.Features.Shape[-1]),
+            Preprocessing = ImagePreprocessing.ForDataSet(BaseName(data.Train.Name), images: true),
         });
 
     // MNIST-format images arrive flattened; they are square (28 x 28 for MNIST and Fashion-MNIST).

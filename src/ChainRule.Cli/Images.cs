@@ -1,16 +1,17 @@
 using System.Text;
+using ChainRule.Data;
 using SkiaSharp;
 
 namespace ChainRule.Cli;
 
 /// <summary>
-/// Reads an image as the model saw its training data: grayscale, rows x cols, values in [0, 1], light strokes on a
-/// dark background (as MNIST). PGM (P2 text or P5 binary) is parsed here; PNG and other formats go through SkiaSharp.
-/// Other sizes are resized; a picture with a light background (dark ink on white paper) is inverted.
+/// Reads an image file as grayscale values in [0, 1] and makes it into a model's input with a recipe of
+/// <see cref="ImagePreprocessing"/> (the one its data set was made with). PGM (P2 text or P5 binary) is parsed
+/// here; PNG and other formats go through SkiaSharp.
 /// </summary>
 public static class Images
 {
-    public static Tensor Load(string path, int rows, int cols)
+    public static PreparedImage Load(string path, int rows, int cols, string recipe)
     {
         if (!File.Exists(path))
         {
@@ -19,15 +20,14 @@ public static class Images
         byte[] bytes = File.ReadAllBytes(path);
         (float[] pixels, int width, int height) = bytes.Length > 2 && bytes[0] == 'P' && (bytes[1] == '2' || bytes[1] == '5')
             ? ReadPgm(bytes, path) : Decode(bytes, path);
-        float[] resized = width == cols && height == rows ? pixels : Resize(pixels, width, height, cols, rows);
-        if (Border(resized, cols, rows) > 0.5f)
+        try
         {
-            for (int i = 0; i < resized.Length; i++)
-            {
-                resized[i] = 1 - resized[i];
-            }
+            return ImagePreprocessing.Apply(recipe, pixels, width, height, rows, cols);
         }
-        return Tensor.FromArray(resized, [rows, cols]);
+        catch (ArgumentException e)
+        {
+            throw new UserException($"{path}: {e.Message}");
+        }
     }
 
     private static (float[] Pixels, int Width, int Height) Decode(byte[] bytes, string path)
@@ -43,16 +43,14 @@ public static class Images
         {
             throw new InvalidDataException($"{path}: not an image this tool can read (PNG, JPEG, BMP, GIF, WebP or PGM).");
         }
-        var pixels = new float[bitmap.Width * bitmap.Height];
-        for (int y = 0; y < bitmap.Height; y++)
+        SKColor[] colors = bitmap.Pixels; // row by row, in one call (GetPixel per pixel takes seconds on a photo)
+        var pixels = new float[colors.Length];
+        for (int i = 0; i < colors.Length; i++)
         {
-            for (int x = 0; x < bitmap.Width; x++)
-            {
-                SKColor c = bitmap.GetPixel(x, y);
-                float alpha = c.Alpha / 255f; // transparent pixels count as white paper
-                float gray = ((0.299f * c.Red) + (0.587f * c.Green) + (0.114f * c.Blue)) / 255f;
-                pixels[(y * bitmap.Width) + x] = (gray * alpha) + (1 - alpha);
-            }
+            SKColor c = colors[i];
+            float alpha = c.Alpha / 255f; // transparent pixels count as white paper
+            float gray = ((0.299f * c.Red) + (0.587f * c.Green) + (0.114f * c.Blue)) / 255f;
+            pixels[i] = (gray * alpha) + (1 - alpha);
         }
         return (pixels, bitmap.Width, bitmap.Height);
     }
@@ -131,50 +129,5 @@ public static class Images
             }
             return int.Parse(Encoding.ASCII.GetString(bytes, start, position - start), System.Globalization.CultureInfo.InvariantCulture);
         }
-    }
-
-    // Box filter: each output pixel averages the input pixels it covers (the nearest one when enlarging).
-    private static float[] Resize(float[] pixels, int width, int height, int cols, int rows)
-    {
-        var result = new float[rows * cols];
-        double sx = (double)width / cols, sy = (double)height / rows;
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < cols; c++)
-            {
-                int x0 = (int)(c * sx), x1 = Math.Max(x0 + 1, (int)Math.Ceiling((c + 1) * sx));
-                int y0 = (int)(r * sy), y1 = Math.Max(y0 + 1, (int)Math.Ceiling((r + 1) * sy));
-                double sum = 0;
-                int count = 0;
-                for (int y = y0; y < Math.Min(y1, height); y++)
-                {
-                    for (int x = x0; x < Math.Min(x1, width); x++)
-                    {
-                        sum += pixels[(y * width) + x];
-                        count++;
-                    }
-                }
-                result[(r * cols) + c] = (float)(sum / Math.Max(count, 1));
-            }
-        }
-        return result;
-    }
-
-    private static float Border(float[] pixels, int cols, int rows)
-    {
-        double sum = 0;
-        int count = 0;
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < cols; c++)
-            {
-                if (r == 0 || c == 0 || r == rows - 1 || c == cols - 1)
-                {
-                    sum += pixels[(r * cols) + c];
-                    count++;
-                }
-            }
-        }
-        return (float)(sum / count);
     }
 }

@@ -95,6 +95,12 @@ public sealed record DataConfig
     /// <summary>For image data: (rows, cols) of one image, so predict can resize new images to match.</summary>
     public int[]? ImageShape { get; init; }
 
+    /// <summary>
+    /// How the data set's images were made, so predict makes new pictures the same way: an
+    /// <see cref="Data.ImagePreprocessing"/> recipe (mnist, resize, none). Older files lack it: null, see that type's ForDataSet.
+    /// </summary>
+    public string? Preprocessing { get; init; }
+
     /// <summary>For a single CSV file: the fraction held out as the test set, and the split's seed.</summary>
     public double TestFraction { get; init; }
 

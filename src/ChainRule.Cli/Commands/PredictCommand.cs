@@ -12,13 +12,18 @@ public static class PredictCommand
     {
         var model = new Option<string>("--model") { Description = "directory written by 'chainrule train'", Required = true };
         var index = new Option<int?>("--index") { Description = "predict example N of the model's test set (0-based)" };
-        var images = new Argument<string[]>("images") { Description = "PNG or PGM images (grayscale or color; resized to the model's input)", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("predict", "Class probabilities for images, or for one example of the test set.") { model, index, images };
-        command.SetAction(r => Run(ui, r.GetValue(model)!, r.GetValue(index), r.GetValue(images) ?? []));
+        var preprocess = new Option<string?>("--preprocess")
+        {
+            Description = "how to make an image into the model's input: mnist (crop to the ink, scale into 20x20, centre by mass), "
+                + "resize (the whole image to the model's size) or none; by default as the model's data set was made",
+        };
+        var images = new Argument<string[]>("images") { Description = "PNG or PGM images (grayscale or color, any size, dark ink on light or light on dark)", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("predict", "Class probabilities for images, or for one example of the test set.") { model, index, preprocess, images };
+        command.SetAction(r => Run(ui, r.GetValue(model)!, r.GetValue(index), r.GetValue(preprocess), r.GetValue(images) ?? []));
         return command;
     }
 
-    private static int Run(ConsoleUi ui, string directory, int? index, string[] images)
+    private static int Run(ConsoleUi ui, string directory, int? index, string? preprocess, string[] images)
     {
         if (index is null == (images.Length == 0))
         {
@@ -41,9 +46,18 @@ public static class PredictCommand
         {
             throw new UserException($"the model in {directory} was trained on {config.Data.Name}, which is not image data; use --index N.");
         }
+        // config.json files written before the recipe was recorded: the recipe of the data set by its name
+        string recipe = preprocess ?? config.Data.Preprocessing ?? ImagePreprocessing.ForDataSet(config.Data.Name, images: true);
+        if (!ImagePreprocessing.Recipes.Contains(recipe))
+        {
+            string where = preprocess is null ? $"{Path.Combine(directory, RunFiles.Config)}: preprocessing" : "--preprocess";
+            throw new UserException($"{where} '{recipe}': use one of {string.Join(", ", ImagePreprocessing.Recipes)}.");
+        }
         foreach (string path in images)
         {
-            Show(ui, network, config, Images.Load(path, shape[0], shape[1]).Reshape(1, -1), path);
+            PreparedImage image = Images.Load(path, shape[0], shape[1], recipe);
+            ui.WriteLine($"{path}: {image.Description}");
+            Show(ui, network, config, image.Image.Reshape(1, -1), path);
         }
         return 0;
     }
