@@ -1,4 +1,5 @@
 using ChainRule.NN;
+using ChainRule.Optim;
 
 namespace ChainRule.IO;
 
@@ -30,6 +31,32 @@ public static class Checkpoint
         SafetensorsFile file = Safetensors.Load(path);
         var stored = new OrderedDictionary<string, Tensor>(file.Tensors);
         return model.CopyState(stored, strict, "the file", $"{path}: checkpoint");
+    }
+
+    /// <summary>
+    /// Writes an optimizer's <see cref="Optimizer.StateDict"/> as <see cref="OptimizerStateDict.ToTensors"/> names it
+    /// ("step_count", "0.exp_avg", ..., "param_groups.0.lr", ...): the format training-state.safetensors holds under "optimizer.".
+    /// </summary>
+    public static void SaveOptimizer(Optimizer optimizer, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        Safetensors.Save(path, [.. optimizer.StateDict().ToTensors()], metadata);
+    }
+
+    /// <summary>Restores an optimizer's state from a file <see cref="SaveOptimizer"/> wrote (or PyTorch's, flattened the same way).</summary>
+    /// <exception cref="InvalidDataException">The state does not fit the optimizer (every problem listed, with the file's name).</exception>
+    public static void LoadOptimizer(Optimizer optimizer, string path)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        SafetensorsFile file = Safetensors.Load(path);
+        try
+        {
+            optimizer.LoadStateDict(OptimizerStateDict.FromTensors(file.Tensors));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
     }
 
     /// <summary>The metadata keys under which <see cref="Save(Sequential, string, string, int[], IReadOnlyDictionary{string, string})"/> records an architecture.</summary>
