@@ -98,6 +98,20 @@ public class OptimizerStateDictTests
     }
 
     [Fact]
+    public void A_file_without_hyperparameters_as_the_resume_format_wrote_them_before_loads_and_keeps_the_optimizers_own()
+    {
+        using var dir = new TempDirectory();
+        Sequential model = Model(1);
+        Optimizer adam = Create("adam", model);
+        Train(model, adam, 2, seed: 5);
+        Safetensors.Save(dir.File("old.safetensors"), [.. adam.StateTensors().Select(t => KeyValuePair.Create(t.Name, t.Tensor))]);
+        var restored = new Adam(Model(1).Parameters(), 0.5);
+        Checkpoint.LoadOptimizer(restored, dir.File("old.safetensors"));
+        Assert.Equal((2, 0.5, 0.9), (restored.StepCount, restored.LearningRate, restored.Beta1));
+        Assert.Equal(adam.StateDict().State["1.exp_avg_sq"].ToArray(), restored.StateDict().State["1.exp_avg_sq"].ToArray());
+    }
+
+    [Fact]
     public void Hyperparameters_that_do_not_fit_are_listed_with_the_state_problems_and_change_nothing()
     {
         Sequential model = Model(1);
