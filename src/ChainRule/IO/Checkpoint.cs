@@ -1,4 +1,5 @@
 using ChainRule.NN;
+using ChainRule.Optim;
 
 namespace ChainRule.IO;
 
@@ -17,43 +18,44 @@ public static class Checkpoint
     }
 
     /// <summary>
-    /// Copies the file's tensors into the model's parameters, in place. Names, shapes and types must match
-    /// exactly; otherwise nothing is changed and the error lists every difference.
+    /// Copies the file's tensors into the model's parameters and buffers, in place, through
+    /// <see cref="Module.LoadStateDict"/>: shapes and types must match, and (strict) the names exactly; otherwise
+    /// nothing is changed and the error lists every difference. A PyTorch model's <c>state_dict()</c> saved with
+    /// safetensors loads directly when the layers line up (see <see cref="Architecture"/> for the names).
     /// </summary>
+    /// <returns>The names that did not match (empty when strict).</returns>
     /// <exception cref="InvalidDataException">The checkpoint does not fit the model.</exception>
-    public static void Load(Module model, string path)
+    public static StateDictKeys Load(Module model, string path, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         SafetensorsFile file = Safetensors.Load(path);
-        var stored = file.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value);
-        var problems = new List<string>();
-        var parameters = model.StateTensors().ToArray();
-        foreach ((string name, Tensor p) in parameters)
+        var stored = new OrderedDictionary<string, Tensor>(file.Tensors);
+        return model.CopyState(stored, strict, "the file", $"{path}: checkpoint");
+    }
+
+    /// <summary>
+    /// Writes an optimizer's <see cref="Optimizer.StateDict"/> as <see cref="OptimizerStateDict.ToTensors"/> names it
+    /// ("step_count", "0.exp_avg", ..., "param_groups.0.lr", ...): the format training-state.safetensors holds under "optimizer.".
+    /// </summary>
+    public static void SaveOptimizer(Optimizer optimizer, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        Safetensors.Save(path, [.. optimizer.StateDict().ToTensors()], metadata);
+    }
+
+    /// <summary>Restores an optimizer's state from a file <see cref="SaveOptimizer"/> wrote (or PyTorch's, flattened the same way).</summary>
+    /// <exception cref="InvalidDataException">The state does not fit the optimizer (every problem listed, with the file's name).</exception>
+    public static void LoadOptimizer(Optimizer optimizer, string path)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        SafetensorsFile file = Safetensors.Load(path);
+        try
         {
-            if (!stored.TryGetValue(name, out Tensor? t))
-            {
-                problems.Add($"missing '{name}' {p.Shape}");
-            }
-            else if (t.Shape != p.Shape)
-            {
-                problems.Add($"'{name}' has shape {t.Shape} in the file but {p.Shape} in the model");
-            }
-            else if (t.DType != p.DType)
-            {
-                problems.Add($"'{name}' is {t.DType.Name()} in the file but {p.DType.Name()} in the model");
-            }
+            optimizer.LoadStateDict(OptimizerStateDict.FromTensors(file.Tensors));
         }
-        foreach (string name in stored.Keys.Except(parameters.Select(np => np.Name)))
+        catch (InvalidDataException e)
         {
-            problems.Add($"unexpected '{name}' {stored[name].Shape}");
-        }
-        if (problems.Count > 0)
-        {
-            throw new InvalidDataException($"{path}: checkpoint does not fit the model: {string.Join("; ", problems)}.");
-        }
-        foreach ((string name, Tensor p) in parameters)
-        {
-            p.CopyFrom(stored[name]);
+            throw new InvalidDataException($"{path}: {e.Message}", e);
         }
     }
 

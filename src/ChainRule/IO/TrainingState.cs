@@ -7,7 +7,9 @@ namespace ChainRule.IO;
 
 /// <summary>
 /// What continuing a run exactly needs besides the model's weights and buffers (<see cref="Checkpoint"/>), in one
-/// safetensors file: the optimizer's state ("optimizer.step_count", "optimizer.0.exp_avg", ...), the state of
+/// safetensors file: the optimizer's state dict ("optimizer.step_count", "optimizer.0.exp_avg", ...,
+/// "optimizer.param_groups.0.lr": <see cref="OptimizerStateDict.ToTensors"/>, the format of
+/// <see cref="Checkpoint.SaveOptimizer"/>; files from before the hyperparameters were recorded still load), the state of
 /// every random generator the model draws from ("generator.2.generator", Int64[6]: xoshiro's bits) and the epochs
 /// so far ("history", Float64 (epochs, 8): the columns of <see cref="EpochResult"/>). The learning-rate schedule is
 /// a function of the step count and the data loader's order a function of (seed, epoch), so nothing else is needed:
@@ -31,7 +33,7 @@ public static class TrainingState
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(history);
         var tensors = new List<KeyValuePair<string, Tensor>>();
-        foreach ((string name, Tensor t) in optimizer.StateTensors())
+        foreach ((string name, Tensor t) in optimizer.StateDict().ToTensors())
         {
             tensors.Add(KeyValuePair.Create(OptimizerPrefix + name, t));
         }
@@ -61,7 +63,7 @@ public static class TrainingState
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
         SafetensorsFile file = Safetensors.Load(path);
-        var optimizerState = new Dictionary<string, Tensor>();
+        var optimizerState = new List<KeyValuePair<string, Tensor>>();
         var generators = new Dictionary<string, Tensor>();
         Tensor? history = null;
         var problems = new List<string>();
@@ -69,7 +71,7 @@ public static class TrainingState
         {
             if (name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
             {
-                optimizerState[name[OptimizerPrefix.Length..]] = t;
+                optimizerState.Add(KeyValuePair.Create(name[OptimizerPrefix.Length..], t));
             }
             else if (name.StartsWith(GeneratorPrefix, StringComparison.Ordinal))
             {
@@ -120,7 +122,7 @@ public static class TrainingState
         }
         try
         {
-            optimizer.LoadState(optimizerState);
+            optimizer.LoadStateDict(OptimizerStateDict.FromTensors(optimizerState));
         }
         catch (InvalidDataException e)
         {

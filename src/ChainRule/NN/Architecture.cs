@@ -25,6 +25,20 @@ namespace ChainRule.NN;
 /// The Sequential's children are the spec's layers in order, after child 0 (which views flat input as
 /// (N, C, H, W)) and with a Flatten before the first fc that receives maps, so checkpoints carry PyTorch-style
 /// names such as "1.weight" and "2.running_mean".
+/// <para>
+/// A <c>torch.nn.Sequential</c> of the same list has the same <c>state_dict()</c> names, so its weights saved as
+/// safetensors load with <see cref="IO.Checkpoint.Load"/>: <c>nn.Unflatten(1, (C, H, W))</c> first (for flat
+/// features <c>nn.Unflatten(1, (F,))</c>), then one module per token, activations and dropout included, and
+/// <c>nn.Flatten()</c> where the builder puts one. conv{C}k{K} is <c>nn.Conv2d(in, C, K, padding=K // 2)</c> (give
+/// the padding: PyTorch's default is 0), pool{K} <c>nn.MaxPool2d(K)</c>, bn <c>nn.BatchNorm2d</c> (or 1d), ln
+/// <c>nn.LayerNorm</c> over the whole example, gelu the exact <c>nn.GELU()</c>, leakyrelu <c>nn.LeakyReLU(0.01)</c>,
+/// fc{N} <c>nn.Linear(in, N)</c>. Only gap has no one-module counterpart (<c>nn.AdaptiveAvgPool2d(1)</c> then
+/// <c>nn.Flatten()</c> is two, which shifts the later indices by one). For example
+/// conv4k3-bn-relu-pool2-fc16-ln-gelu-dropout0.3-fc10 on (1, 28, 28) is Unflatten, Conv2d (1.*), BatchNorm2d (2.*),
+/// ReLU, MaxPool2d, Flatten, Linear (6.*), LayerNorm (7.*), GELU, Dropout, Linear (10.*) (tests/fixtures/torch).
+/// A plain <c>nn.Sequential(nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))</c> has no Unflatten: it is
+/// <see cref="Mlp.Create"/>'s layout ("0.weight", "2.weight").
+/// </para>
 /// </remarks>
 public static partial class Architecture
 {

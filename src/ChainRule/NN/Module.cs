@@ -105,6 +105,80 @@ public abstract class Module
         }
     }
 
+    /// <summary>
+    /// This module's state as PyTorch's <c>state_dict()</c>: the tensors of <see cref="StateTensors"/> by name, in that
+    /// order. They are the module's own tensors, not copies (PyTorch's share storage with the parameters too): training
+    /// changes them, so Clone them to keep a snapshot.
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor> StateDict()
+    {
+        var state = new OrderedDictionary<string, Tensor>();
+        foreach ((string name, Tensor t) in StateTensors())
+        {
+            state.Add(name, t);
+        }
+        return state;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="state"/> into this module's parameters and buffers, in place (PyTorch's
+    /// <c>load_state_dict</c>). Every tensor given must have the shape and dtype of the model's tensor of that name;
+    /// with <paramref name="strict"/>, the names must also be exactly the model's. Everything is checked first: on
+    /// any problem nothing changes and the message lists every one.
+    /// </summary>
+    /// <returns>The model's names the state did not give and the state's names the model does not have (empty when strict).</returns>
+    /// <exception cref="InvalidDataException">A shape or dtype differs, or (strict) a name is missing or unexpected.</exception>
+    public StateDictKeys LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true) =>
+        CopyState(state, strict, "the state dict", "state dict");
+
+    // source names where the tensors come from in each problem, heading starts the message ("model.safetensors: checkpoint").
+    internal StateDictKeys CopyState(IReadOnlyDictionary<string, Tensor> state, bool strict, string source, string heading)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var problems = new List<string>();
+        var missing = new List<string>();
+        var copies = new List<(Tensor Target, Tensor Source)>();
+        var own = StateTensors().ToArray();
+        foreach ((string name, Tensor target) in own)
+        {
+            if (!state.TryGetValue(name, out Tensor? t))
+            {
+                missing.Add(name);
+                if (strict)
+                {
+                    problems.Add($"missing '{name}' {target.Shape}");
+                }
+            }
+            else if (t.Shape != target.Shape)
+            {
+                problems.Add($"'{name}' has shape {t.Shape} in {source} but {target.Shape} in the model");
+            }
+            else if (t.DType != target.DType)
+            {
+                problems.Add($"'{name}' is {t.DType.Name()} in {source} but {target.DType.Name()} in the model");
+            }
+            else
+            {
+                copies.Add((target, t));
+            }
+        }
+        var names = own.Select(t => t.Name).ToHashSet();
+        string[] unexpected = [.. state.Keys.Where(name => !names.Contains(name))];
+        if (strict)
+        {
+            problems.AddRange(unexpected.Select(name => $"unexpected '{name}' {state[name].Shape}"));
+        }
+        if (problems.Count > 0)
+        {
+            throw new InvalidDataException($"{heading} does not fit the model: {string.Join("; ", problems)}.");
+        }
+        foreach ((Tensor target, Tensor t) in copies)
+        {
+            target.CopyFrom(t);
+        }
+        return new StateDictKeys(missing, unexpected);
+    }
+
     /// <summary>Clears the gradient of every parameter.</summary>
     public void ZeroGrad()
     {
@@ -126,3 +200,6 @@ public abstract class Module
 
     public void Eval() => Train(false);
 }
+
+/// <summary>What <see cref="Module.LoadStateDict"/> did not match: the model's names absent from the state, the state's names absent from the model.</summary>
+public sealed record StateDictKeys(IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected);

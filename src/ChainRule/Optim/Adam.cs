@@ -29,19 +29,43 @@ public class Adam : Optimizer
         _steps = new int[Parameters.Count];
     }
 
-    public double Beta1 { get; }
+    public double Beta1 { get; private set; }
 
-    public double Beta2 { get; }
+    public double Beta2 { get; private set; }
 
-    public double Epsilon { get; }
+    public double Epsilon { get; private set; }
 
-    public double WeightDecay { get; }
+    public double WeightDecay { get; private set; }
 
     private protected virtual bool Decoupled => false;
 
     private protected override IEnumerable<(string Slot, Tensor?[] Values)> StateSlots() => [("exp_avg", _m), ("exp_avg_sq", _v)];
 
     private protected override int[]? ParameterSteps => _steps;
+
+    private protected override IEnumerable<(string Name, double Value)> OwnHyperparameters() =>
+        [("betas.0", Beta1), ("betas.1", Beta2), ("eps", Epsilon), ("weight_decay", WeightDecay)];
+
+    private protected override IEnumerable<string> CheckHyperparameters(IReadOnlyDictionary<string, double> values)
+    {
+        foreach (string name in (string[])["betas.0", "betas.1"])
+        {
+            if (values[name] is not (>= 0 and < 1))
+            {
+                yield return $"'{name}' must be in [0, 1), got {values[name]}";
+            }
+        }
+        foreach (string name in (string[])["eps", "weight_decay"])
+        {
+            if (!double.IsFinite(values[name]))
+            {
+                yield return $"'{name}' must be finite, got {values[name]}";
+            }
+        }
+    }
+
+    private protected override void SetHyperparameters(IReadOnlyDictionary<string, double> values) =>
+        (Beta1, Beta2, Epsilon, WeightDecay) = (values["betas.0"], values["betas.1"], values["eps"], values["weight_decay"]);
 
     protected override void UpdateOne(int i)
     {

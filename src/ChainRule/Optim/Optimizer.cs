@@ -96,7 +96,49 @@ public abstract class Optimizer
     /// index out of range, a shape or dtype that is not the parameter's, a count that is negative or not an Int64 scalar).
     /// </summary>
     /// <exception cref="InvalidDataException">The state does not belong to this optimizer.</exception>
-    public void LoadState(IReadOnlyDictionary<string, Tensor> state)
+    public void LoadState(IReadOnlyDictionary<string, Tensor> state) =>
+        LoadStateDict(new OptimizerStateDict(state, new Dictionary<string, double>()));
+
+    /// <summary>
+    /// The hyperparameters by the names of PyTorch's <c>param_groups[0]</c>: "lr", then each rule's own
+    /// ("betas.0", "betas.1", "eps", "weight_decay" for Adam; "momentum", "dampening", "weight_decay", "nesterov"
+    /// (0 or 1) for Sgd).
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Hyperparameters()
+    {
+        var values = new OrderedDictionary<string, double> { ["lr"] = LearningRate };
+        foreach ((string name, double value) in OwnHyperparameters())
+        {
+            values.Add(name, value);
+        }
+        return values;
+    }
+
+    /// <summary>
+    /// Everything this optimizer would need to continue exactly where it is, shaped like PyTorch's
+    /// <c>optimizer.state_dict()</c>: the per-parameter state of <see cref="StateTensors"/> (the optimizer's own
+    /// tensors, not copies, as in PyTorch: save or Clone them before the next step) and <see cref="Hyperparameters"/>.
+    /// </summary>
+    public OptimizerStateDict StateDict()
+    {
+        var state = new OrderedDictionary<string, Tensor>();
+        foreach ((string name, Tensor t) in StateTensors())
+        {
+            state.Add(name, t);
+        }
+        return new OptimizerStateDict(state, Hyperparameters());
+    }
+
+    /// <summary>
+    /// Restores a state from <see cref="StateDict"/> (or PyTorch's, flattened as <see cref="OptimizerStateDict"/>
+    /// describes) for the same parameters: the tensors are copied, and the hyperparameters given replace this
+    /// optimizer's (those not given are kept, so states saved without them load too). Everything is checked first:
+    /// on any problem nothing changes and the message lists every one (an unknown name, a parameter index out of
+    /// range, a shape or dtype that is not the parameter's, a count that is negative or not an Int64 scalar, an
+    /// unknown or invalid hyperparameter).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The state does not belong to this optimizer.</exception>
+    public void LoadStateDict(OptimizerStateDict state)
     {
         ArgumentNullException.ThrowIfNull(state);
         var slots = StateSlots().ToDictionary(s => s.Slot, s => s.Values);
@@ -104,11 +146,11 @@ public abstract class Optimizer
         var problems = new List<string>();
         long stepCount = 0;
         var parsed = new List<(int Index, string Slot, Tensor Value)>();
-        if (!state.ContainsKey("step_count"))
+        if (!state.State.ContainsKey("step_count"))
         {
             problems.Add("missing 'step_count'");
         }
-        foreach ((string name, Tensor t) in state)
+        foreach ((string name, Tensor t) in state.State)
         {
             if (name == "step_count" || name.EndsWith(".step", StringComparison.Ordinal))
             {
@@ -144,6 +186,23 @@ public abstract class Optimizer
             }
             parsed.Add((i, slot, t));
         }
+        var hyperparameters = new Dictionary<string, double>(Hyperparameters());
+        foreach ((string name, double value) in state.Hyperparameters)
+        {
+            if (!hyperparameters.ContainsKey(name))
+            {
+                problems.Add($"unknown hyperparameter '{name}' ({GetType().Name} has {string.Join(", ", hyperparameters.Keys)})");
+            }
+            else
+            {
+                hyperparameters[name] = value;
+            }
+        }
+        if (hyperparameters["lr"] is not (>= 0 and < double.PositiveInfinity))
+        {
+            problems.Add($"'lr' must be a finite number >= 0, got {hyperparameters["lr"]}");
+        }
+        problems.AddRange(CheckHyperparameters(hyperparameters));
         if (problems.Count > 0)
         {
             throw new InvalidDataException($"optimizer state does not fit this {GetType().Name}: {string.Join("; ", problems)}.");
@@ -170,6 +229,19 @@ public abstract class Optimizer
             }
         }
         StepCount = (int)stepCount;
+        LearningRate = hyperparameters["lr"];
+        SetHyperparameters(hyperparameters);
+    }
+
+    /// <summary>This rule's hyperparameters besides "lr", by PyTorch's names (see <see cref="Hyperparameters"/>).</summary>
+    private protected virtual IEnumerable<(string Name, double Value)> OwnHyperparameters() => [];
+
+    /// <summary>What is wrong with a full set of hyperparameters (every name of <see cref="Hyperparameters"/>), as messages.</summary>
+    private protected virtual IEnumerable<string> CheckHyperparameters(IReadOnlyDictionary<string, double> values) => [];
+
+    /// <summary>Sets the rule's own hyperparameters from a full set that <see cref="CheckHyperparameters"/> accepted.</summary>
+    private protected virtual void SetHyperparameters(IReadOnlyDictionary<string, double> values)
+    {
     }
 
     /// <summary>A zero state buffer shaped like the parameter, created on first use.</summary>

@@ -22,15 +22,40 @@ public sealed class Sgd : Optimizer
         _velocity = new Tensor?[Parameters.Count];
     }
 
-    public double Momentum { get; }
+    public double Momentum { get; private set; }
 
-    public bool Nesterov { get; }
+    public bool Nesterov { get; private set; }
 
-    public double WeightDecay { get; }
+    public double WeightDecay { get; private set; }
 
-    public double Dampening { get; }
+    public double Dampening { get; private set; }
 
     private protected override IEnumerable<(string Slot, Tensor?[] Values)> StateSlots() => [("momentum_buffer", _velocity)];
+
+    private protected override IEnumerable<(string Name, double Value)> OwnHyperparameters() =>
+        [("momentum", Momentum), ("dampening", Dampening), ("weight_decay", WeightDecay), ("nesterov", Nesterov ? 1 : 0)];
+
+    private protected override IEnumerable<string> CheckHyperparameters(IReadOnlyDictionary<string, double> values)
+    {
+        foreach (string name in (string[])["momentum", "dampening", "weight_decay"])
+        {
+            if (!double.IsFinite(values[name]))
+            {
+                yield return $"'{name}' must be finite, got {values[name]}";
+            }
+        }
+        if (values["nesterov"] is not (0.0 or 1.0))
+        {
+            yield return $"'nesterov' must be 0 or 1, got {values["nesterov"]}";
+        }
+        else if (values["nesterov"] == 1 && (values["momentum"] <= 0 || values["dampening"] != 0))
+        {
+            yield return "Nesterov momentum needs momentum > 0 and no dampening";
+        }
+    }
+
+    private protected override void SetHyperparameters(IReadOnlyDictionary<string, double> values) =>
+        (Momentum, Dampening, WeightDecay, Nesterov) = (values["momentum"], values["dampening"], values["weight_decay"], values["nesterov"] == 1);
 
     protected override void UpdateOne(int i)
     {
