@@ -133,12 +133,14 @@ public static partial class Architecture
             int[] outSize = new int[2];
             for (int a = 0; a < 2; a++)
             {
-                int span = (dilation * (kernel - 1)) + 1;
-                if (shape[a + 1] + (2 * padding) < span)
+                // in 64 bits: dilation and kernel may each be 2^20, and a padded size can pass int.MaxValue
+                long span = ((long)dilation * (kernel - 1)) + 1, padded = shape[a + 1] + (2L * padding);
+                if (padded < span)
                 {
-                    throw Error($"has a {span} x {span} receptive field, larger than its padded {shape[1] + (2 * padding)} x {shape[2] + (2 * padding)} input.");
+                    throw Error($"has a {span} x {span} receptive field, larger than its padded {shape[1] + (2L * padding)} x {shape[2] + (2L * padding)} input.");
                 }
-                outSize[a] = ((shape[a + 1] + (2 * padding) - span) / stride) + 1;
+                long size = ((padded - span) / stride) + 1;
+                outSize[a] = size <= int.MaxValue ? (int)size : throw Error($"gives maps {size:N0} wide, more than one axis holds.");
             }
             int inChannels = shape[0];
             shape = [channels, outSize[0], outSize[1]];

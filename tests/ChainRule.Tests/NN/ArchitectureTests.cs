@@ -44,6 +44,8 @@ public class ArchitectureTests
     [InlineData("conv4k3g3-fc10", new[] { 1, 8, 8 }, "token 1 'conv4k3g3' has 3 groups, which must divide both its 1 input and 4 output channels")]
     [InlineData("gap-gap", new[] { 2, 4, 4 }, "token 2 'gap' averages maps, but its input is already flat (2 features)")]
     [InlineData("conv2000000k3", new[] { 1, 4, 4 }, "token 1 'conv2000000k3' has c = 2000000, which must be a whole number from 1 to 1048576")]
+    // dilation x (kernel - 1) passes int.MaxValue: once a negative receptive field that was accepted (found by tests/ChainRule.Fuzz)
+    [InlineData("conv4k4096d1048576-fc10", new[] { 1, 28, 28 }, "token 1 'conv4k4096d1048576' has a 4293918721 x 4293918721 receptive field")]
     [InlineData("fc1048576-fc1048576", new[] { 4 }, null)] // parses; only counting, never built here
     public void Bad_tokens_are_named(string spec, int[] shape, string? expected)
     {
