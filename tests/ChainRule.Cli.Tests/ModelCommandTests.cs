@@ -128,6 +128,15 @@ public class ModelCommandTests : IClassFixture<ModelCommandTests.TrainedModel>
         File.WriteAllText(copy.File("config.json"), config.Replace("\"hidden\": [\n      64\n    ]", "\"hidden\": null"));
         Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), "'model.hidden' (line 6) is null, but a value is required.");
 
+        // what Mlp.Create would refuse with an ArgumentException is said about config.json (found by tests/ChainRule.Fuzz)
+        foreach ((string from, string to) in new[] { ("\"dropout\": 0", "\"dropout\": 5"), ("\"activation\": \"relu\"", "\"activation\": \"nope\""),
+            ("\"outputActivation\": \"none\"", "\"outputActivation\": \"nne\"") })
+        {
+            Assert.Contains(from, config);
+            File.WriteAllText(copy.File("config.json"), config.Replace(from, to));
+            Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), "config.json: 'model' has activation");
+        }
+
         File.WriteAllText(copy.File("config.json"), "{ not json");
         Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), "config.json");
 
