@@ -13,6 +13,8 @@ public sealed class IdxTarget(bool gzip) : FuzzTarget
 {
     public override string Name => gzip ? "idx-gzip" : "idx";
 
+    public override string? Names => "fuzz.idx: byte ";
+
     public override IReadOnlyList<Type> Refusals => [typeof(DataFormatException)];
 
     public override IReadOnlyList<byte[]> CreateSeeds(string directory)
@@ -69,6 +71,8 @@ public sealed class SafetensorsTarget : FuzzTarget
 {
     public override string Name => "safetensors";
 
+    public override string? Names => "fuzz.safetensors";
+
     public override IReadOnlyList<Type> Refusals => [typeof(InvalidDataException), typeof(NotSupportedException)];
 
     public override IReadOnlyList<byte[]> CreateSeeds(string directory)
@@ -102,6 +106,8 @@ public sealed class CheckpointTarget : FuzzTarget
 {
     public override string Name => "checkpoint";
 
+    public override string? Names => "fuzz.safetensors";
+
     public override IReadOnlyList<Type> Refusals => [typeof(InvalidDataException), typeof(NotSupportedException)];
 
     public override IReadOnlyList<byte[]> CreateSeeds(string directory)
@@ -125,6 +131,8 @@ public sealed class CheckpointTarget : FuzzTarget
 public sealed class ConfigTarget : FuzzTarget
 {
     public override string Name => "config";
+
+    public override string? Names => Path.DirectorySeparatorChar + "model";
 
     public override IReadOnlyList<Type> Refusals => [typeof(UserException), typeof(InvalidDataException), typeof(NotSupportedException)];
 
@@ -165,6 +173,8 @@ public sealed class ConfigTarget : FuzzTarget
 public sealed class ImageTarget : FuzzTarget
 {
     public override string Name => "image";
+
+    public override string? Names => "fuzz.img";
 
     public override IReadOnlyList<Type> Refusals => [typeof(InvalidDataException)];
 

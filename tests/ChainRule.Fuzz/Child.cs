@@ -9,7 +9,8 @@ namespace ChainRule.Fuzz;
 /// </summary>
 /// <remarks>
 /// A line: <c>{index} {outcome} {milliseconds} {allocated bytes} {limit}</c>, and for anything but a clean result a tab,
-/// the exception and a tab, the mutations. Outcomes: accepted, refused, crash (an undocumented exception), hang (over
+/// the exception and a tab, the mutations. Outcomes: accepted, refused, unnamed (a documented exception whose message
+/// does not name the file), crash (an undocumented exception), hang (over
 /// <see cref="HangSeconds"/>, timed twice), alloc (more than <see cref="AllocationLimit"/>).
 /// </remarks>
 public static class Child
@@ -91,7 +92,8 @@ public static class Child
         }
         catch (Exception e) when (target.Refusals.Contains(e.GetType()))
         {
-            outcome = "refused";
+            // a refusal names what was wrong: the file (and where in it), or the spec
+            (outcome, error) = target.Names is string name && !e.Message.Contains(name, StringComparison.Ordinal) ? ("unnamed", e) : ("refused", null);
         }
         catch (Exception e)
         {

@@ -12,6 +12,9 @@ public abstract class FuzzTarget
     /// <summary>The documented exception types; anything else a reader throws is a bug.</summary>
     public abstract IReadOnlyList<Type> Refusals { get; }
 
+    /// <summary>What every refusal's message must contain (the file's name, "architecture '"), or null.</summary>
+    public virtual string? Names => null;
+
     /// <summary>True for text formats: the mutator adds nesting, long tokens, huge numbers and grammar tokens.</summary>
     public virtual bool IsText => false;
 

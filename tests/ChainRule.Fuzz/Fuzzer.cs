@@ -14,7 +14,7 @@ public sealed class FuzzSummary(string target)
 
     public long Refused { get; set; }
 
-    /// <summary>Undocumented exceptions, and inputs during which the child process died.</summary>
+    /// <summary>Undocumented exceptions, refusals that do not name the file, and inputs during which the child process died.</summary>
     public long Crashes { get; set; }
 
     public long Hangs { get; set; }
@@ -25,6 +25,9 @@ public sealed class FuzzSummary(string target)
 
     public double MaxMilliseconds { get; set; }
 
+    /// <summary>The input that took longest, for a look with repro.</summary>
+    public long Slowest { get; set; }
+
     public double Seconds { get; set; }
 
     /// <summary>The first failures, each with the command that reproduces it.</summary>
@@ -33,10 +36,10 @@ public sealed class FuzzSummary(string target)
     public long FailureCount => Crashes + Hangs + OverAllocations;
 
     public static string Header =>
-        $"{"reader",-15} {"inputs",9} {"refused",9} {"accepted",9} {"crashes",8} {"hangs",6} {"over-alloc",10} {"max alloc",10} {"max ms",8} {"seconds",8}";
+        $"{"reader",-15} {"inputs",9} {"refused",9} {"accepted",9} {"crashes",8} {"hangs",6} {"over-alloc",10} {"max alloc",10} {"max ms",8} {"slowest",8} {"seconds",8}";
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Target,-15} {Inputs,9} {Refused,9} {Accepted,9} {Crashes,8} {Hangs,6} {OverAllocations,10} {MaxAllocated / (1024.0 * 1024),6:F1} MiB {MaxMilliseconds,8:F1} {Seconds,8:F1}");
+        $"{Target,-15} {Inputs,9} {Refused,9} {Accepted,9} {Crashes,8} {Hangs,6} {OverAllocations,10} {MaxAllocated / (1024.0 * 1024),6:F1} MiB {MaxMilliseconds,8:F1} {Slowest,8} {Seconds,8:F1}");
 }
 
 /// <summary>
@@ -139,7 +142,11 @@ public static class Fuzzer
             string[] parts = line.Split('\t');
             string[] fields = parts[0].Split(' ');
             next = long.Parse(fields[0], CultureInfo.InvariantCulture) + 1;
-            summary.MaxMilliseconds = Math.Max(summary.MaxMilliseconds, double.Parse(fields[2], CultureInfo.InvariantCulture));
+            double ms = double.Parse(fields[2], CultureInfo.InvariantCulture);
+            if (ms > summary.MaxMilliseconds)
+            {
+                (summary.MaxMilliseconds, summary.Slowest) = (ms, next - 1);
+            }
             summary.MaxAllocated = Math.Max(summary.MaxAllocated, long.Parse(fields[3], CultureInfo.InvariantCulture));
             Count(summary, fields[1], next - 1, target.Name, seed, parts.Length > 1 ? $"{parts[1]} ({fields[2]} ms, {fields[3]} bytes, limit {fields[4]})" : "",
                 parts.Length > 2 ? parts[2] : "");
@@ -175,7 +182,7 @@ public static class Fuzzer
         {
             case "accepted": summary.Accepted++; return;
             case "refused": summary.Refused++; return;
-            case "crash": summary.Crashes++; break;
+            case "crash" or "unnamed": summary.Crashes++; break;
             case "hang": summary.Hangs++; break;
             case "alloc": summary.OverAllocations++; break;
             default: throw new InvalidOperationException($"unknown outcome '{outcome}'");

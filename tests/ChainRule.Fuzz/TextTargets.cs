@@ -11,6 +11,8 @@ public sealed class CsvTarget : FuzzTarget
 {
     public override string Name => "csv";
 
+    public override string? Names => "fuzz.csv: line ";
+
     public override IReadOnlyList<Type> Refusals => [typeof(DataFormatException)];
 
     public override bool IsText => true;
@@ -124,6 +126,8 @@ public sealed class ArchitectureTarget : FuzzTarget
     private const long MaxBuilt = 2_000_000; // parameters: larger networks are counted, not built (they are valid, just big)
 
     public override string Name => "architecture";
+
+    public override string? Names => "architecture";
 
     public override IReadOnlyList<Type> Refusals => [typeof(FormatException), typeof(ArgumentException)];
 
