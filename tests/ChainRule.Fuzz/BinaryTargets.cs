@@ -207,3 +207,51 @@ public sealed class ImageTarget : FuzzTarget
         return data.ToArray();
     }
 }
+
+/// <summary>
+/// Mnist.FromDirectory (what --data DIR reads): four IDX files, train and test images and labels, one of them mutated.
+/// An input is the number of the file (its first byte) and the mutated file.
+/// </summary>
+public sealed class MnistTarget : FuzzTarget
+{
+    private static readonly string[] s_files =
+        ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte.gz"];
+
+    private byte[][] _files = [];
+
+    public override string Name => "mnist";
+
+    public override IReadOnlyList<Type> Refusals => [typeof(DataFormatException)];
+
+    public override string? Names => "-ubyte";
+
+    public override IReadOnlyList<byte[]> CreateSeeds(string directory)
+    {
+        var g = new Generator(6);
+        Tensor[] contents = [Tensor.RandomInteger([5, 4, 3], 0, 256, g), Tensor.RandomInteger([5], 0, 10, g), Tensor.RandomInteger([2, 4, 3], 0, 256, g), Tensor.RandomInteger([2], 0, 10, g)];
+        _files = [.. s_files.Select((file, i) =>
+        {
+            string path = Path.Combine(directory, "seed-" + file);
+            Idx.Write(path, contents[i], IdxType.UInt8);
+            return File.ReadAllBytes(path);
+        })];
+        return [.. _files.Select((bytes, i) => (byte[])[(byte)i, .. bytes])];
+    }
+
+    public override byte[] Prepare(byte[] seed, Mutator mutator, Random random, List<string> log)
+    {
+        log.Add($"in {s_files[seed[0]]}:");
+        return [seed[0], .. mutator.Mutate(seed[1..], IsText, log)];
+    }
+
+    public override void Read(byte[] input, string directory)
+    {
+        string data = Path.Combine(directory, "mnist");
+        Directory.CreateDirectory(data);
+        for (int i = 0; i < s_files.Length; i++)
+        {
+            File.WriteAllBytes(Path.Combine(data, s_files[i]), i == input[0] ? input[1..] : _files[i]);
+        }
+        Mnist.FromDirectory(data);
+    }
+}

@@ -39,7 +39,7 @@ public abstract class FuzzTarget
     /// <summary>Every target, in the order the tests and the long run go through them.</summary>
     public static IReadOnlyList<FuzzTarget> All { get; } =
     [
-        new IdxTarget(gzip: false), new IdxTarget(gzip: true), new SafetensorsTarget(), new CheckpointTarget(), new ConfigTarget(),
+        new IdxTarget(gzip: false), new IdxTarget(gzip: true), new MnistTarget(), new SafetensorsTarget(), new CheckpointTarget(), new ConfigTarget(),
         new CsvTarget(), new ExpressionTarget(), new TensorLiteralTarget(), new ArchitectureTarget(), new ImageTarget(),
     ];
 
