@@ -141,7 +141,11 @@ public static class Fuzzer
             }
             string[] parts = line.Split('\t');
             string[] fields = parts[0].Split(' ');
-            next = long.Parse(fields[0], CultureInfo.InvariantCulture) + 1;
+            if (fields.Length != 5 || !long.TryParse(fields[0], CultureInfo.InvariantCulture, out long index))
+            {
+                continue; // something a reader printed, not a result
+            }
+            next = index + 1;
             double ms = double.Parse(fields[2], CultureInfo.InvariantCulture);
             if (ms > summary.MaxMilliseconds)
             {
