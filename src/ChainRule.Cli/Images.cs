@@ -33,27 +33,39 @@ public static class Images
     private static (float[] Pixels, int Width, int Height) Decode(byte[] bytes, string path)
     {
         using SKCodec? codec = SKCodec.Create(new MemoryStream(bytes));
-        if (codec is not null && (long)codec.Info.Width * codec.Info.Height > MaxPixels)
-        {
-            // checked from the header, before the native decoder allocates the bitmap
-            throw new InvalidDataException($"{path}: a {codec.Info.Width} x {codec.Info.Height} image; at most {MaxPixels} pixels are read.");
-        }
-        using SKBitmap? bitmap = codec is null ? null : SKBitmap.Decode(codec);
-        if (bitmap is null)
+        if (codec is null)
         {
             throw new InvalidDataException($"{path}: not an image this tool can read (PNG, JPEG, BMP, GIF, WebP or PGM).");
         }
-        SKColor[] colors = bitmap.Pixels; // row by row, in one call (GetPixel per pixel takes seconds on a photo)
-        var pixels = new float[colors.Length];
-        for (int i = 0; i < colors.Length; i++)
+        (int width, int height) = (codec.Info.Width, codec.Info.Height);
+        // checked from the header, before the native decoder allocates the bitmap: no more pixels than MaxPixels, nor
+        // than a compressed file of this size plausibly holds (a 14-byte file claiming 5,000 x 5,000 is not decoded)
+        long pixels = (long)width * height, plausible = SmallImagePixels + (PixelsPerByte * bytes.LongLength);
+        if (pixels > MaxPixels || pixels > plausible)
         {
-            SKColor c = colors[i];
-            float alpha = c.Alpha / 255f; // transparent pixels count as white paper
-            float gray = ((0.299f * c.Red) + (0.587f * c.Green) + (0.114f * c.Blue)) / 255f;
-            pixels[i] = (gray * alpha) + (1 - alpha);
+            throw new InvalidDataException($"{path}: the header gives a {width} x {height} image; at most {Math.Min(MaxPixels, plausible)} pixels are read from a file of {bytes.Length} bytes.");
         }
-        return (pixels, bitmap.Width, bitmap.Height);
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var bitmap = new SKBitmap(info);
+        SKCodecResult result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result != SKCodecResult.Success)
+        {
+            throw new InvalidDataException($"{path}: the image data is truncated or corrupt ({result}).");
+        }
+        ReadOnlySpan<byte> rgba = bitmap.GetPixelSpan();
+        var gray = new float[pixels];
+        for (int i = 0; i < gray.Length; i++)
+        {
+            ReadOnlySpan<byte> c = rgba.Slice(4 * i, 4);
+            float alpha = c[3] / 255f; // transparent pixels count as white paper
+            float luma = ((0.299f * c[0]) + (0.587f * c[1]) + (0.114f * c[2])) / 255f;
+            gray[i] = (luma * alpha) + (1 - alpha);
+        }
+        return (gray, width, height);
     }
+
+    /// <summary>Pixels any decoded image may have (4 megapixels), and how many more each byte of its file allows.</summary>
+    private const long SmallImagePixels = 1L << 22, PixelsPerByte = 24;
 
     /// <summary>The largest image read (64 megapixels): its float pixels take 256 MB.</summary>
     private const long MaxPixels = 1L << 26;

@@ -183,6 +183,12 @@ public static class RunFiles
         {
             throw new UserException($"{configPath}: layer sizes {string.Join("-", m.LayerSizes)} must all be at least 1.");
         }
+        // the rest of what Mlp.Create would refuse, said about the file
+        if (!Mlp.Activations.Contains(m.Activation) || !Mlp.OutputActivations.Contains(m.OutputActivation) || m.Dropout is not (>= 0 and < 1))
+        {
+            throw new UserException($"{configPath}: 'model' has activation '{m.Activation}', output activation '{m.OutputActivation}' and dropout {m.Dropout}; "
+                + $"the activations are {string.Join(", ", Mlp.Activations)}, the output activations {string.Join(", ", Mlp.OutputActivations)}, and dropout is in [0, 1).");
+        }
         int[] sizes = [.. m.LayerSizes];
         long parameters = 0;
         for (int i = 1; i < sizes.Length; i++)

@@ -86,6 +86,27 @@ public class ModelCommandTests : IClassFixture<ModelCommandTests.TrainedModel>
         Cli.AssertOneLineError(Cli.Run("evaluate"), "--model");
     }
 
+    // Found by tests/ChainRule.Fuzz: a 14-byte WBMP header claiming 16,326 x 2,048 pixels was decoded (24 s, 133 MB),
+    // and a PNG cut short was read as if complete. The header's size is checked against the file's before decoding.
+    [Fact]
+    public void Predict_refuses_an_image_larger_than_its_file_or_cut_short()
+    {
+        string wbmp = _dir.File("claims.wbmp");
+        File.WriteAllBytes(wbmp, [0x00, 0x00, 0xFF, 0x46, 0x90, 0x00, 0, 0, 0, 0, 0, 1, 0, 0]);
+        Cli.AssertOneLineError(Cli.Run("predict", "--model", _dir.Path, wbmp), "claims.wbmp: the header gives a 16326 x 2048 image; at most 4194640 pixels are read from a file of 14 bytes.");
+
+        using var bitmap = new SKBitmap(28, 28);
+        bitmap.Erase(SKColors.White);
+        for (int i = 0; i < 28; i++)
+        {
+            bitmap.SetPixel(i, (i * 7) % 28, new SKColor((byte)(i * 9), 0, (byte)(255 - i)));
+        }
+        byte[] png = bitmap.Encode(SKEncodedImageFormat.Png, 100).ToArray();
+        string cut = _dir.File("cut.png");
+        File.WriteAllBytes(cut, png[..(png.Length - 40)]);
+        Cli.AssertOneLineError(Cli.Run("predict", "--model", _dir.Path, cut), "cut.png: the image data is truncated or corrupt (IncompleteInput).");
+    }
+
     [Theory]
     [InlineData("P5\n123456789012 28\n255\n", "is too large")]                 // int.Parse overflowed
     [InlineData("P5\n65536 65536\n255\n", "at most 67108864 are read")]        // width x height overflowed an int
@@ -128,6 +149,15 @@ public class ModelCommandTests : IClassFixture<ModelCommandTests.TrainedModel>
         }
         File.WriteAllText(copy.File("config.json"), config.Replace("\"hidden\": [\n      64\n    ]", "\"hidden\": null"));
         Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), "'model.hidden' (line 6) is null, but a value is required.");
+
+        // what Mlp.Create would refuse with an ArgumentException is said about config.json (found by tests/ChainRule.Fuzz)
+        foreach ((string from, string to) in new[] { ("\"dropout\": 0", "\"dropout\": 5"), ("\"activation\": \"relu\"", "\"activation\": \"nope\""),
+            ("\"outputActivation\": \"none\"", "\"outputActivation\": \"nne\"") })
+        {
+            Assert.Contains(from, config);
+            File.WriteAllText(copy.File("config.json"), config.Replace(from, to));
+            Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), "config.json: 'model' has activation");
+        }
 
         File.WriteAllText(copy.File("config.json"), "{ not json");
         Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), "config.json");

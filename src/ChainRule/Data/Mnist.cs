@@ -105,6 +105,11 @@ public static class Mnist
         }
 
         int n = images.Shape[0];
+        long pixelsPerImage = (long)images.Shape[1] * images.Shape[2]; // of an empty file, this can be anything
+        if (pixelsPerImage > int.MaxValue)
+        {
+            throw new DataFormatException(imageFile, "byte 8", $"images of {images.Shape[1]} x {images.Shape[2]} pixels: more than {int.MaxValue} values each");
+        }
         if (labels.Shape[0] != n)
         {
             throw new DataFormatException(labelFile, "dimension 0", $"{labels.Shape[0]} labels, but {imageFile} has {n} images");
@@ -119,7 +124,7 @@ public static class Mnist
         }
         Span<float> pixels = images.AsSpan<float>();
         TensorPrimitives.Divide(pixels, 255f, pixels); // 0..255 -> [0, 1]
-        return new Dataset(name, images.Reshape(n, images.Shape[1] * images.Shape[2]), labels.To(DType.Int64), classNames);
+        return new Dataset(name, images.Reshape(n, (int)pixelsPerImage), labels.To(DType.Int64), classNames);
     }
 
     // The first existing spelling of an MNIST file: plain or dotted ("train-images.idx3-ubyte"), raw or .gz.

@@ -79,7 +79,7 @@ public sealed class Explanation
         AssignNames(output, expression);
 
         var nodes = new List<Node>(expression.Inputs.Select(name => inputs[name]));
-        AddInForwardOrder(output, nodes, new HashSet<Node>());
+        nodes.AddRange(Traversal.PostOrder(output, n => n.Operands).Where(n => n.Operation is not null));
         RetainEveryGradient(output.Value);
         output.Value.Backward(retainGraph: true);
         bool scalar = nodes.All(n => n.Value.Size == 1);
@@ -89,20 +89,18 @@ public sealed class Explanation
 
     private static Node Build(Expr e, Dictionary<Expr, Node> memo, Dictionary<string, Node> inputs, IReadOnlyDictionary<string, Tensor> values)
     {
-        if (memo.TryGetValue(e, out Node? done))
+        foreach (Expr x in Traversal.PostOrder(e, Traversal.Operands, memo.ContainsKey))
         {
-            return done;
+            memo[x] = x switch
+            {
+                NumberExpr n => Node.Constant(n.Value),
+                NameExpr n when inputs.TryGetValue(n.Name, out Node? input) => input,
+                NameExpr n => inputs[n.Name] = Node.Input(n.Name, values.TryGetValue(n.Name, out Tensor? t) ? t : throw Expression.MissingValue(n)),
+                OperationExpr op => Node.Compute(op, op.Operands.Select(o => memo[o]).ToArray()),
+                _ => throw new InvalidOperationException($"unknown expression node {x}"),
+            };
         }
-        Node node = e switch
-        {
-            NumberExpr n => Node.Constant(n.Value),
-            NameExpr n when inputs.TryGetValue(n.Name, out Node? input) => input,
-            NameExpr n => inputs[n.Name] = Node.Input(n.Name, values.TryGetValue(n.Name, out Tensor? t) ? t : throw Expression.MissingValue(n)),
-            OperationExpr op => Node.Compute(op, op.Operands.Select(x => Build(x, memo, inputs, values)).ToArray()),
-            _ => throw new InvalidOperationException($"unknown expression node {e}"),
-        };
-        memo[e] = node;
-        return node;
+        return memo[e];
     }
 
     // The output is J unless named; the user's names stay; the rest are named breadth-first from the output.
@@ -135,19 +133,6 @@ public sealed class Explanation
         }
     }
 
-    private static void AddInForwardOrder(Node node, List<Node> order, HashSet<Node> seen)
-    {
-        if (node.Operation is null || !seen.Add(node))
-        {
-            return;
-        }
-        foreach (Node x in node.Operands)
-        {
-            AddInForwardOrder(x, order, seen);
-        }
-        order.Add(node);
-    }
-
     // Keeps the gradient of every intermediate Variable of the library graph, for the picture.
     private static void RetainEveryGradient(Variable output)
     {
@@ -178,51 +163,63 @@ public sealed class Explanation
         }
         var paths = new List<GradientPath>();
         Tensor seed = Tensor.OnesLike(output.Value.Data);
-        Walk(output, input, seed, scalar, [], reaches, paths);
+        Walk(output, input, seed, scalar, reaches, paths);
         Tensor sum = paths.Select(p => p.Contribution).Aggregate((x, y) => x + y);
         return new InputGradient(input.Name, count, paths, sum, autograd);
     }
 
-    private static long CountPaths(Node node, Node input, Dictionary<Node, long> reaches)
+    // The number of paths from each node down to the input, operands first; it saturates, so a deep DAG cannot overflow it.
+    private static long CountPaths(Node output, Node input, Dictionary<Node, long> reaches)
     {
-        if (node == input)
+        foreach (Node node in Traversal.PostOrder(output, n => n.Operands))
         {
-            return 1;
-        }
-        if (!reaches.TryGetValue(node, out long count))
-        {
-            count = 0;
+            long count = node == input ? 1 : 0;
             foreach (Node x in node.Operands)
             {
-                count = Math.Min(count + CountPaths(x, input, reaches), long.MaxValue / 2); // saturates: no overflow in a deep DAG
+                count = Math.Min(count + reaches[x], long.MaxValue / 2);
             }
             reaches[node] = count;
         }
-        return count;
+        return reaches[output];
     }
 
-    // Depth first along every path from node to the input. In scalar form a step holds the local derivative and a
-    // path contributes the product of its steps; in tensor form a step holds the vector-Jacobian product g of its
-    // operand along this path, and a path contributes its last g.
-    private static void Walk(Node node, Node input, Tensor g, bool scalar, List<PathStep> prefix, Dictionary<Node, long> reaches, List<GradientPath> paths)
+    // Depth first along every path from the output to the input, with a stack of its own (a path can be 100,000 steps
+    // long) and one list of the steps so far, copied only when a path is complete. In scalar form a step holds the
+    // local derivative and a path contributes the product of its steps; in tensor form a step holds the
+    // vector-Jacobian product g of its operand along this path, and a path contributes its last g.
+    private static void Walk(Node output, Node input, Tensor seed, bool scalar, Dictionary<Node, long> reaches, List<GradientPath> paths)
     {
-        for (int i = 0; i < node.Operands.Length; i++)
+        var steps = new List<PathStep>(); // from the output to the node on top of the stack
+        var stack = new Stack<(Node Node, Tensor G, int Next)>([(output, seed, 0)]);
+        while (stack.Count > 0)
         {
+            (Node node, Tensor g, int i) = stack.Pop();
+            if (i == node.Operands.Length)
+            {
+                if (steps.Count > 0)
+                {
+                    steps.RemoveAt(steps.Count - 1); // back to the node that led here
+                }
+                continue;
+            }
+            stack.Push((node, g, i + 1));
             Node x = node.Operands[i];
-            if (x != input && reaches.GetValueOrDefault(x) == 0)
+            if (reaches[x] == 0)
             {
                 continue;
             }
             Tensor value = node.Vjp(i, scalar ? Tensor.OnesLike(node.Value.Data) : g);
-            List<PathStep> steps = [.. prefix, new PathStep(node.Name, node.OperandLabel(i), Rule(node, i, scalar), value)];
+            var step = new PathStep(node.Name, node.OperandLabel(i), Rule(node, i, scalar), value);
             if (x == input)
             {
-                Tensor contribution = scalar ? steps.Select(s => s.Value).Aggregate((p, q) => p * q) : value;
-                paths.Add(new GradientPath(steps, contribution));
+                List<PathStep> path = [.. steps, step];
+                Tensor contribution = scalar ? path.Select(s => s.Value).Aggregate((p, q) => p * q) : value;
+                paths.Add(new GradientPath(path, contribution));
             }
             else
             {
-                Walk(x, input, value, scalar, steps, reaches, paths);
+                steps.Add(step);
+                stack.Push((x, value, 0));
             }
         }
     }

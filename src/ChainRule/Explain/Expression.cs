@@ -72,9 +72,10 @@ public sealed class Expression
             }
             root = value;
         }
+        var used = new HashSet<Expr>(Traversal.PostOrder(root, Traversal.Operands), ReferenceEqualityComparer.Instance);
         foreach ((string name, (Expr value, int column)) in definitions)
         {
-            if (!ReferenceEquals(value, root) && !Uses(root, value, new HashSet<Expr>(ReferenceEqualityComparer.Instance)))
+            if (!used.Contains(value))
             {
                 throw new ExpressionException("expression", column, $"'{name}' is defined but the output does not use it");
             }
@@ -104,33 +105,39 @@ public sealed class Expression
 
     internal static Variable Evaluate(Expr e, Dictionary<Expr, Variable> memo, Func<string, Tensor?> value)
     {
-        if (memo.TryGetValue(e, out Variable? done))
+        foreach (Expr x in Traversal.PostOrder(e, Traversal.Operands, memo.ContainsKey))
         {
-            return done;
+            memo[x] = x switch
+            {
+                NumberExpr n => new Variable(Tensor.Scalar(n.Value, DType.Float64), requiresGrad: false),
+                NameExpr n => new Variable(value(n.Name) ?? throw MissingValue(n), requiresGrad: false),
+                OperationExpr op => Operations.Apply(op, op.Operands.Select(o => memo[o]).ToArray()),
+                _ => throw new InvalidOperationException($"unknown expression node {x}"),
+            };
         }
-        Variable result = e switch
-        {
-            NumberExpr n => new Variable(Tensor.Scalar(n.Value, DType.Float64), requiresGrad: false),
-            NameExpr n => new Variable(value(n.Name) ?? throw MissingValue(n), requiresGrad: false),
-            OperationExpr op => Operations.Apply(op, op.Operands.Select(x => Evaluate(x, memo, value)).ToArray()),
-            _ => throw new InvalidOperationException($"unknown expression node {e}"),
-        };
-        memo[e] = result;
-        return result;
+        return memo[e];
     }
 
     internal static ExpressionException MissingValue(NameExpr n) =>
         new("expression", n.Column, $"no value for '{n.Name}' (give it as {n.Name}=VALUE)");
 
     // Replaces each use of a defined name by its definition (so a name used twice is one shared node) and records
-    // the first use of every other name.
-    private static Expr Resolve(Expr e, Dictionary<string, (Expr Value, int Column)> definitions, Dictionary<string, int> firstUse) => e switch
+    // the first use of every other name. e is one statement's parse tree, whose nodes are all its own.
+    private static Expr Resolve(Expr e, Dictionary<string, (Expr Value, int Column)> definitions, Dictionary<string, int> firstUse)
     {
-        NameExpr n when definitions.TryGetValue(n.Name, out var d) => d.Value,
-        NameExpr n => Record(n, firstUse),
-        OperationExpr op => op with { Operands = op.Operands.Select(x => Resolve(x, definitions, firstUse)).ToArray() },
-        _ => e,
-    };
+        var resolved = new Dictionary<Expr, Expr>(ReferenceEqualityComparer.Instance);
+        foreach (Expr x in Traversal.PostOrder(e, Traversal.Operands))
+        {
+            resolved[x] = x switch
+            {
+                NameExpr n when definitions.TryGetValue(n.Name, out var d) => d.Value,
+                NameExpr n => Record(n, firstUse),
+                OperationExpr op => op with { Operands = op.Operands.Select(o => resolved[o]).ToArray() },
+                _ => x,
+            };
+        }
+        return resolved[e];
+    }
 
     private static NameExpr Record(NameExpr n, Dictionary<string, int> firstUse)
     {
@@ -158,31 +165,27 @@ public sealed class Expression
     // A sub-expression without names is computed once and becomes a number.
     private static Expr Fold(Expr e, Dictionary<Expr, Expr> folded)
     {
-        if (e is not OperationExpr op)
+        foreach (Expr x in Traversal.PostOrder(e, Traversal.Operands, folded.ContainsKey))
         {
-            return e;
+            if (x is not OperationExpr op)
+            {
+                continue;
+            }
+            Expr[] operands = op.Operands.Select(o => folded.GetValueOrDefault(o, o)).ToArray();
+            Expr result;
+            if (operands.All(o => o is NumberExpr))
+            {
+                Variable[] numbers = operands.Select(o => new Variable(Tensor.Scalar(((NumberExpr)o).Value, DType.Float64), requiresGrad: false)).ToArray();
+                result = new NumberExpr(Operations.Apply(op, numbers).Item(), op.Column);
+            }
+            else
+            {
+                // NOTE: keep the object when nothing changed: a definition used twice must stay one shared node.
+                result = operands.SequenceEqual(op.Operands, ReferenceEqualityComparer.Instance) ? op : op with { Operands = operands };
+            }
+            folded[x] = result;
+            folded[result] = result;
         }
-        if (folded.TryGetValue(e, out Expr? done))
-        {
-            return done;
-        }
-        Expr[] operands = op.Operands.Select(x => Fold(x, folded)).ToArray();
-        Expr result;
-        if (operands.All(x => x is NumberExpr))
-        {
-            Variable[] numbers = operands.Select(x => new Variable(Tensor.Scalar(((NumberExpr)x).Value, DType.Float64), requiresGrad: false)).ToArray();
-            result = new NumberExpr(Operations.Apply(op, numbers).Item(), op.Column);
-        }
-        else
-        {
-            // NOTE: keep the object when nothing changed: a definition used twice must stay one shared node.
-            result = operands.SequenceEqual(op.Operands, ReferenceEqualityComparer.Instance) ? op : op with { Operands = operands };
-        }
-        folded[e] = result;
-        folded[result] = result;
-        return result;
+        return folded.GetValueOrDefault(e, e);
     }
-
-    private static bool Uses(Expr e, Expr target, HashSet<Expr> seen) =>
-        ReferenceEquals(e, target) || (e is OperationExpr op && seen.Add(e) && op.Operands.Any(x => Uses(x, target, seen)));
 }

@@ -127,9 +127,14 @@ public static partial class Architecture
     private static Step Layer(string[] tokens, int index, ref int[] shape, string spec)
     {
         string token = tokens[index];
-        string where = $"architecture '{spec}': token {index + 1} '{token}'";
-        FormatException Error(string why) => new($"{where} {why}");
+        // NOTE: the message is made only for an error: made for every token, a long spec would cost its length squared
+        FormatException Error(string why) => new($"architecture '{spec}': token {index + 1} '{token}' {why}");
         bool maps = shape.Length == 3;
+        if (token.Length > MaxTokenLength)
+        {
+            // before any pattern sees it: dropout's \d*\.?\d+ backtracks in time quadratic in a long run of digits
+            throw Error($"is {token.Length:N0} characters long; a token has at most {MaxTokenLength}.");
+        }
         Match m;
         if ((m = ConvToken().Match(token)).Success)
         {
@@ -147,12 +152,14 @@ public static partial class Architecture
             int[] outSize = new int[2];
             for (int a = 0; a < 2; a++)
             {
-                int span = (dilation * (kernel - 1)) + 1;
-                if (shape[a + 1] + (2 * padding) < span)
+                // in 64 bits: dilation and kernel may each be 2^20, and a padded size can pass int.MaxValue
+                long span = ((long)dilation * (kernel - 1)) + 1, padded = shape[a + 1] + (2L * padding);
+                if (padded < span)
                 {
-                    throw Error($"has a {span} x {span} receptive field, larger than its padded {shape[1] + (2 * padding)} x {shape[2] + (2 * padding)} input.");
+                    throw Error($"has a {span} x {span} receptive field, larger than its padded {shape[1] + (2L * padding)} x {shape[2] + (2L * padding)} input.");
                 }
-                outSize[a] = ((shape[a + 1] + (2 * padding) - span) / stride) + 1;
+                long size = ((padded - span) / stride) + 1;
+                outSize[a] = size <= int.MaxValue ? (int)size : throw Error($"gives maps {size:N0} wide, more than one axis holds.");
             }
             int inChannels = shape[0];
             shape = [channels, outSize[0], outSize[1]];
@@ -233,6 +240,9 @@ public static partial class Architecture
                     : "is not understood; the tokens are conv{C}k{K}, pool{K}, maxpool{K}, avgpool{K}, gap, bn, ln, relu, leakyrelu, gelu, tanh, sigmoid, fc{N}, flatten, dropout{P}, dropout2d{P} (chainrule train --help shows them all).");
         }
     }
+
+    /// <summary>The longest token read (conv1048576k1048576s1048576p1048576d1048576g1048576 has 51 characters).</summary>
+    public const int MaxTokenLength = 64;
 
     // A layer without parameters or randomness: one instance, made now.
     private static Step Fixed(Module layer) => new(_ => layer, 0);

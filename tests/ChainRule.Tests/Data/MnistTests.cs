@@ -123,6 +123,20 @@ public class MnistTests
     }
 
     [Fact]
+    public void FromDirectory_ThrowsForEmptyImagesTooLargeToFlatten_NamingTheFile()
+    {
+        // no images of 46,341 x 46,341 pixels: the file is valid, but rows x cols overflowed an int (an ArgumentException from Reshape)
+        using var dir = new TempDirectory();
+        WriteSplit(dir, "train-images-idx3-ubyte", "train-labels-idx1-ubyte", n: 2);
+        WriteSplit(dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", n: 0);
+        Idx.Write(dir.File("t10k-images-idx3-ubyte"), Tensor.Zeros([0, 46341, 46341]), IdxType.UInt8);
+
+        var e = Assert.Throws<DataFormatException>(() => Mnist.FromDirectory(dir.Path));
+
+        Assert.Equal($"{dir.File("t10k-images-idx3-ubyte")}: byte 8: images of 46341 x 46341 pixels: more than 2147483647 values each", e.Message);
+    }
+
+    [Fact]
     public void FromDirectory_ThrowsForImagesOfTheWrongRankOrType_NamingFileAndOffset()
     {
         using var dir = new TempDirectory();

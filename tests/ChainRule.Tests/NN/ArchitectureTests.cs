@@ -44,6 +44,8 @@ public class ArchitectureTests
     [InlineData("conv4k3g3-fc10", new[] { 1, 8, 8 }, "token 1 'conv4k3g3' has 3 groups, which must divide both its 1 input and 4 output channels")]
     [InlineData("gap-gap", new[] { 2, 4, 4 }, "token 2 'gap' averages maps, but its input is already flat (2 features)")]
     [InlineData("conv2000000k3", new[] { 1, 4, 4 }, "token 1 'conv2000000k3' has c = 2000000, which must be a whole number from 1 to 1048576")]
+    // dilation x (kernel - 1) passes int.MaxValue: once a negative receptive field that was accepted (found by tests/ChainRule.Fuzz)
+    [InlineData("conv4k4096d1048576-fc10", new[] { 1, 28, 28 }, "token 1 'conv4k4096d1048576' has a 4293918721 x 4293918721 receptive field")]
     [InlineData("fc1048576-fc1048576", new[] { 4 }, null)] // parses; only counting, never built here
     public void Bad_tokens_are_named(string spec, int[] shape, string? expected)
     {
@@ -124,6 +126,23 @@ public class ArchitectureTests
         // a shift keeps the ink (a digit has a margin of at least 2 blank pixels in MNIST): the sum barely changes
         Assert.Equal(a.X.Sum().Item(), b.X.Sum().Item(), a.X.Sum().Item() * 0.05);
         Assert.NotEqual(shifted.Batches(2).First().X.ToArray(), shifted.Batches(3).First().X.ToArray());
+    }
+
+    [Fact]
+    public void A_long_spec_is_read_in_linear_memory()
+    {
+        // each token's error message once held the whole spec, made whether or not there was an error: 5,000 tokens
+        // of a 30 KB spec allocated 360 MB (found by tests/ChainRule.Fuzz)
+        string spec = "fc8-" + string.Concat(Enumerable.Repeat("relu-dropout0.3-", 2500)) + "fc10";
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Equal((785L * 8) + (9 * 10), Architecture.ParameterCount(spec, [784]));
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 20L << 20);
+
+        // a token of 100,000 digits is refused by its length before a pattern backtracks over it (it took 22 s)
+        string digits = "fc8-dropout0." + new string('9', 100_000) + "x-fc10";
+        FormatException e = Assert.Throws<FormatException>(() => Architecture.ParameterCount(digits, [784]));
+        Assert.Contains("token 2 'dropout0.999", e.Message);
+        Assert.Contains("is 100,010 characters long; a token has at most 64.", e.Message);
     }
 
     [Fact]
