@@ -69,13 +69,15 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void The_file_names_its_input_and_output_has_a_symbolic_batch_axis_and_carries_the_doc_string()
+    public void The_file_names_its_input_and_output_has_a_symbolic_batch_axis_carries_the_doc_string_and_is_reproducible()
     {
         Sequential cnn = Architecture.Build("conv4k3-bn-relu-gap-fc10", [1, 28, 28], new Generator(4), 10);
         var options = new OnnxExportOptions { InputName = "pixels", OutputName = "scores", DocString = "conv4k3-bn-relu-gap-fc10 trained on digits" };
 
         OnnxExportResult written = IO.Onnx.Export(cnn, [784], Path("named.onnx"), options);
 
+        Assert.True(cnn.Training, "export runs the model in evaluation mode, then restores its mode");
+        Assert.Equal(File.ReadAllBytes(written.Path), File.ReadAllBytes(IO.Onnx.Export(cnn, [784], Path("again.onnx"), options).Path));
         using var session = new InferenceSession(written.Path);
         NodeMetadata input = Assert.Single(session.InputMetadata, m => m.Key == "pixels").Value;
         NodeMetadata result = Assert.Single(session.OutputMetadata, m => m.Key == "scores").Value;
