@@ -30,6 +30,19 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void The_comparison_notices_a_model_that_is_not_the_exported_one()
+    {
+        Sequential mlp = Mlp.Create(new MlpConfig { Hidden = [16] }, new Generator(7));
+        OnnxExportResult written = IO.Onnx.Export(mlp, [784], Path("before.onnx"));
+        var last = (Linear)mlp.Layers[^1];
+        last.Bias!.Data = last.Bias.Data + 1e-3; // what the file holds is now 1e-3 away from the model
+
+        OnnxRuntimeCheck.Agreement agreement = OnnxRuntimeCheck.Compare(written.Path, OnnxRuntimeCheck.Inference(mlp));
+
+        Assert.InRange(agreement.MaxDifference, 0.9e-3, 1.1e-3);
+    }
+
+    [Fact]
     public void A_CNN_with_batch_norm_agrees_with_ONNX_Runtime_on_the_test_set()
     {
         Sequential cnn = Architecture.Build("conv8k3-bn-relu-pool2-conv16k3-bn-relu-pool2-fc32-relu-dropout0.3-fc10", [1, 28, 28], new Generator(2), 10);
