@@ -27,6 +27,7 @@ public static class Program
             FitCommand.Create(ui),
             GpCommand.Create(ui),
             KernelCommand.Create(ui),
+            ExportCommand.Create(ui),
         };
         root.Options.Add(new System.CommandLine.Help.HelpOption());
         root.Options.Add(new VersionOption());

@@ -74,6 +74,34 @@ public class ModelCommandTests : IClassFixture<ModelCommandTests.TrainedModel>
     }
 
     [Fact]
+    public void Export_writes_an_onnx_file_and_says_what_it_holds()
+    {
+        using var output = new TempDirectory();
+        string onnx = output.File("model.onnx");
+
+        Cli.Result result = Cli.Run("export", "--model", _dir.Path, "--onnx", onnx);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Matches(@"^Wrote .*model\.onnx: 3 nodes \(Gemm, Relu\), opset 17, \d+\.\d KiB; input 'input' \(batch, 784\), output 'logits' \(batch, 10\)\n$", result.Output);
+        Assert.True(new FileInfo(onnx).Length > 784 * 64 * 4);
+
+        Cli.Result probabilities = Cli.Run("export", "--model", _dir.Path, "--onnx", onnx, "--softmax");
+        Assert.Contains("4 nodes (Gemm, Relu, Softmax)", probabilities.Output);
+        Assert.Contains("output 'probabilities' (batch, 10)", probabilities.Output);
+    }
+
+    [Fact]
+    public void Export_refuses_bad_requests_in_one_line()
+    {
+        using var output = new TempDirectory();
+        string onnx = output.File("model.onnx");
+        Cli.AssertOneLineError(Cli.Run("export", "--model", _dir.Path, "--onnx", onnx, "--softmax", "--log-softmax"), "not both");
+        Cli.AssertOneLineError(Cli.Run("export", "--model", output.File("missing"), "--onnx", onnx), "missing");
+        Assert.False(File.Exists(onnx));
+        Assert.Equal(2, Cli.Run("export", "--model", _dir.Path).ExitCode); // --onnx is required
+    }
+
+    [Fact]
     public void Bad_images_and_models_give_one_clear_line()
     {
         File.WriteAllText(_dir.File("notes.txt"), "not an image");

@@ -121,6 +121,12 @@ public sealed class ConvTranspose2d : Module
 /// <summary>nn.MaxPool2d (stride defaults to the kernel).</summary>
 public sealed class MaxPool2d(int kernel, int? stride = null, int padding = 0) : Module
 {
+    public int Kernel => kernel;
+
+    public int Stride => stride ?? kernel;
+
+    public int Padding => padding;
+
     public override Variable Forward(Variable x) => F.MaxPool2d(x, kernel, stride, padding);
 
     public override string ToString() => $"MaxPool2d({kernel}{(stride is int s && s != kernel ? $", stride {s}" : "")})";
@@ -129,6 +135,14 @@ public sealed class MaxPool2d(int kernel, int? stride = null, int padding = 0) :
 /// <summary>nn.AvgPool2d (stride defaults to the kernel).</summary>
 public sealed class AvgPool2d(int kernel, int? stride = null, int padding = 0, bool countIncludePad = true) : Module
 {
+    public int Kernel => kernel;
+
+    public int Stride => stride ?? kernel;
+
+    public int Padding => padding;
+
+    public bool CountIncludePad => countIncludePad;
+
     public override Variable Forward(Variable x) => F.AvgPool2d(x, kernel, stride, padding, countIncludePad);
 
     public override string ToString() => $"AvgPool2d({kernel})";
@@ -137,6 +151,8 @@ public sealed class AvgPool2d(int kernel, int? stride = null, int padding = 0, b
 /// <summary>nn.AdaptiveAvgPool2d: output (N, C, outH, outW); 1 x 1 is global average pooling.</summary>
 public sealed class AdaptiveAvgPool2d(int outH = 1, int outW = 1) : Module
 {
+    public (int Height, int Width) OutputSize => (outH, outW);
+
     public override Variable Forward(Variable x) => F.AdaptiveAvgPool2d(x, outH, outW);
 
     public override string ToString() => $"AdaptiveAvgPool2d({outH}, {outW})";

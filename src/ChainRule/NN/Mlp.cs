@@ -86,7 +86,8 @@ public static class Mlp
         _ => throw new ArgumentException($"unknown output activation '{name}'; use one of {string.Join(", ", OutputActivations)}."),
     };
 
-    private sealed class SoftmaxLayer : Module
+    // Internal so the ONNX exporter can recognise it (as Softmax over the last axis).
+    internal sealed class SoftmaxLayer : Module
     {
         public override Variable Forward(Variable x) => F.Softmax(x, -1);
         public override string ToString() => "Softmax";
