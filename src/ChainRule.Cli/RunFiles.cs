@@ -126,6 +126,10 @@ public static class RunFiles
             throw new UserException($"{configPath}: not a valid model configuration: {Describe(e)}");
         }
         string modelPath = Path.Combine(folder, Model);
+        if (!File.Exists(modelPath))
+        {
+            throw new UserException($"{modelPath}: missing; {folder} has {Config} but not the weights it describes.");
+        }
         CheckModelFitsItsFile(config, configPath, modelPath);
         Sequential network = config.Network is { } n
             ? Architecture.Build(n.Architecture, n.InputShape, new Generator(config.Training.Seed))

@@ -193,5 +193,8 @@ public class ModelCommandTests : IClassFixture<ModelCommandTests.TrainedModel>
         File.WriteAllBytes(copy.File("model.safetensors"), [1, 2, 3]);
         File.Copy(_dir.File("config.json"), copy.File("config.json"), overwrite: true);
         Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), "model.safetensors: byte 0");
+
+        File.Delete(copy.File("model.safetensors"));
+        Cli.AssertOneLineError(Cli.Run("evaluate", "--model", copy.Path), "model.safetensors: missing; ");
     }
 }
