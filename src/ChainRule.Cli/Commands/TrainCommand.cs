@@ -38,7 +38,7 @@ public static class TrainCommand
         var seed = new Option<ulong>("--seed") { Description = "seed for initial weights, shuffling, dropout and CSV splits", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "threads for the kernels", DefaultValueFactory = _ => Environment.ProcessorCount };
         var testFraction = new Option<double>("--test-fraction") { Description = "for a .csv file: the fraction held out for testing", DefaultValueFactory = _ => 0.2 };
-        var output = new Option<string?>("--out") { Description = "output directory (default: runs/<data>-<time>)" };
+        var output = new Option<string?>("--out") { HelpName = "DIR", Description = "output directory (default: runs/<data>-<time>)" };
         var arch = new Option<string?>("--arch")
         {
             Description = "the network: mlp (default: --hidden, --activation, --dropout), cnn (" + Architecture.DefaultCnn(10) + " for 10 classes), "
@@ -46,8 +46,8 @@ public static class TrainCommand
         };
         var augment = new Option<bool>("--augment") { Description = "random shifts of up to 2 pixels (zero padding) for each training image, drawn per example; never the test set" };
         var flip = new Option<bool>("--flip") { Description = "with --augment: also mirror half the training images left to right (for clothes, not for digits)" };
-        var saveEvery = new Option<int>("--save-every") { Description = "commit a checkpoint (model, optimizer, generators, metrics) to OUT/checkpoints/ every N epochs and after the last", DefaultValueFactory = _ => 1 };
-        var resume = new Option<string?>("--resume") { Description = "continue the run in this directory from its last checkpoint, with its recorded options (a different value on the command line is refused)" };
+        var saveEvery = new Option<int>("--save-every") { HelpName = "N", Description = "commit a checkpoint (model, optimizer, generators, metrics) to OUT/checkpoints/ every N epochs and after the last", DefaultValueFactory = _ => 1 };
+        var resume = new Option<string?>("--resume") { HelpName = "DIR", Description = "continue the run in this directory from its last checkpoint, with its recorded options (a different value on the command line is refused)" };
         var detectAnomaly = new Option<bool>("--detect-anomaly") { Description = "if training diverges, rerun that step in anomaly mode and name the op that produced the first NaN or infinity" };
 
         var command = new Command("train", "Train a network (an MLP by default, or --arch cnn) and save it with its metrics and learning curves.")
