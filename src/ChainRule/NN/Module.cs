@@ -199,6 +199,34 @@ public abstract class Module
     }
 
     public void Eval() => Train(false);
+
+    /// <summary>
+    /// Inference: the output for <paramref name="x"/> in evaluation mode (Dropout off, BatchNorm's running statistics)
+    /// and without recording a graph; the module's mode is restored afterwards. The result is a plain tensor.
+    /// </summary>
+    public Tensor Predict(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        bool training = Training;
+        if (training)
+        {
+            Eval();
+        }
+        try
+        {
+            using (Autograd.NoGrad())
+            {
+                return Forward(x).Data;
+            }
+        }
+        finally
+        {
+            if (training)
+            {
+                Train();
+            }
+        }
+    }
 }
 
 /// <summary>What <see cref="Module.LoadStateDict"/> did not match: the model's names absent from the state, the state's names absent from the model.</summary>

@@ -108,3 +108,21 @@ public class ModuleTests
         }
     }
 }
+
+public class PredictTests
+{
+    [Fact]
+    public void Predict_runs_in_evaluation_mode_without_a_graph_and_restores_the_mode()
+    {
+        Sequential model = ChainRule.NN.Architecture.Build("fc8-bn-relu-dropout0.5-fc3", [4], new Generator(1));
+        Tensor x = Tensor.RandomNormal(new Shape(5, 4), 0, 1, new Generator(2));
+        Tensor predicted = model.Predict(x);
+        Assert.True(model.Training);
+        model.Eval();
+        Variable expected = model.Forward(x);
+        Assert.Equal(expected.Data.ToArray(), predicted.ToArray()); // dropout off, running statistics: deterministic
+        model.Train();
+        Assert.Equal(predicted.ToArray(), model.Predict(x).ToArray());
+        Assert.Equal(0L, model.NamedBuffers().First(b => b.Name.EndsWith("num_batches_tracked", StringComparison.Ordinal)).Buffer.Item<long>());
+    }
+}
