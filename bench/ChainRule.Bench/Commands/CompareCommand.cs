@@ -76,6 +76,7 @@ public static class CompareCommand
             ("mlp", () => MlpWorkload.Measure(backends, settings)),
             ("cnn", () => ConvWorkload.Measure(settings, peak).Concat(CnnWorkload.Measure(settings))),
             ("linalg", () => CholeskyWorkload.Measure(backends, settings)),
+            ("inference", () => InferenceWorkload.Measure(settings)),
         };
         foreach (var (_, measure) in groups.Where(g => settings.Groups.Contains(g.Group)))
         {

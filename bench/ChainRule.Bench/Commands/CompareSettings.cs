@@ -6,7 +6,7 @@ namespace ChainRule.Bench.Commands;
 /// <summary>Settings of `compare`. --quick takes fewer and shorter samples; the work inside one (an epoch, a product) is unchanged.</summary>
 public sealed record CompareSettings
 {
-    public static readonly string[] AllGroups = ["peak", "gemm", "scalar", "mlp", "cnn", "linalg"];
+    public static readonly string[] AllGroups = ["peak", "gemm", "scalar", "mlp", "cnn", "linalg", "inference"];
 
     public bool Quick { get; init; }
 
