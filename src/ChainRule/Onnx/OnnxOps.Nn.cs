@@ -95,26 +95,30 @@ internal static partial class OnnxOps
         };
     }
 
+    // Pools run ChainRule's pooling kernels; MaxPool with dilations or with its Indices output runs MaxPoolWithIndices.
     private static OnnxKernel Pool(OnnxNode node, bool max)
     {
         Window window = Window.Read(node, requireKernel: true);
         bool ceil = node.Int("ceil_mode", 0) != 0;
         bool countIncludePad = !max && node.Int("count_include_pad", 0) != 0;
-        if (max && node.Int("storage_order", 0) != 0 && node.Proto.Output.Count > 1)
-        {
-            throw node.Unsupported("storage_order");
-        }
+        bool indices = max && node.Proto.Output.Count > 1 && node.Proto.Output[1].Length > 0;
+        bool columnMajor = max && node.Int("storage_order", 0) != 0;
         return x =>
         {
             Tensor input = FloatingPoint(node, x[0]!);
             (Tensor x4, bool oneD) = As2d(node, input);
             Axis[] axes = window.Resolve(node, x4.Shape, null, oneD);
-            if (axes.Any(a => a.Dilation != 1))
+            Tensor y, argmax;
+            if (indices || axes.Any(a => a.Dilation != 1))
             {
-                throw node.Unsupported("pooling with dilations");
+                if (!max)
+                {
+                    throw node.Unsupported("AveragePool with dilations");
+                }
+                (y, argmax) = MaxPoolWithIndices(node, x4, axes, ceil, columnMajor);
+                return oneD ? [y.Squeeze(2), argmax.Squeeze(2)] : [y, argmax];
             }
             PoolAxis rows = Windows(node, x4.Shape[2], axes[0], ceil), cols = Windows(node, x4.Shape[3], axes[1], ceil);
-            Tensor y;
             using (Autograd.NoGrad())
             {
                 Function op = max ? new Functions.MaxPool2d(rows, cols) : new Functions.AvgPool2d(rows, cols, countIncludePad);
@@ -124,20 +128,27 @@ internal static partial class OnnxOps
         };
     }
 
-    // Output i reads [i stride - begin, + kernel) clipped to the input; its padded size stops at the end padding.
+    // How many windows an axis has: floor, or with ceil_mode ceil, of (n + pads - dilated kernel) / stride, plus 1;
     // ceil_mode drops a last window that would start past the input and its begin padding (as PyTorch does).
-    private static PoolAxis Windows(OnnxNode node, int n, Axis axis, bool ceil)
+    private static int WindowCount(int n, Axis axis, bool ceil)
     {
-        long span = (long)n + axis.Begin + axis.End - axis.Kernel;
+        long span = (long)n + axis.Begin + axis.End - ((long)axis.Dilation * (axis.Kernel - 1)) - 1;
         if (span < 0)
         {
-            throw new ArgumentException($"kernel {axis.Kernel} is larger than the padded input {n + axis.Begin + axis.End}.");
+            throw new ArgumentException($"kernel {axis.Kernel} (dilation {axis.Dilation}) is larger than the padded input {n + axis.Begin + axis.End}.");
         }
         long count = (ceil ? (span + axis.Stride - 1) / axis.Stride : span / axis.Stride) + 1;
         if (ceil && (count - 1) * axis.Stride >= n + axis.Begin)
         {
             count--;
         }
+        return (int)count;
+    }
+
+    // Output i reads [i stride - begin, + kernel) clipped to the input; its padded size stops at the end padding.
+    private static PoolAxis Windows(OnnxNode node, int n, Axis axis, bool ceil)
+    {
+        int count = WindowCount(n, axis, ceil);
         var start = new int[count];
         var end = new int[count];
         var padded = new int[count];
@@ -153,6 +164,44 @@ internal static partial class OnnxOps
             }
         }
         return new PoolAxis(start, end, padded);
+    }
+
+    // The naive max pool, for what the kernel does not do: dilated windows, and the flat index of each maximum in x
+    // (ONNX's Indices output, int64): plane (n C + c) H W, plus r W + c in row-major storage order or r + c H in column-major.
+    private static (Tensor Y, Tensor Indices) MaxPoolWithIndices(OnnxNode node, Tensor x, Axis[] axes, bool ceil, bool columnMajor)
+    {
+        (int planes, int h, int w) = (x.Shape[0] * x.Shape[1], x.Shape[2], x.Shape[3]);
+        int oh = WindowCount(h, axes[0], ceil), ow = WindowCount(w, axes[1], ceil);
+        double[] input = x.To(DType.Float64).ToDoubleArray();
+        var y = new double[(long)planes * oh * ow];
+        var indices = new long[y.Length];
+        for (int p = 0; p < planes; p++)
+        {
+            for (int i = 0; i < oh; i++)
+            {
+                for (int j = 0; j < ow; j++)
+                {
+                    (double best, long at, long index) = (double.NegativeInfinity, -1, -1);
+                    for (int a = 0; a < axes[0].Kernel; a++)
+                    {
+                        int r = (i * axes[0].Stride) - axes[0].Begin + (a * axes[0].Dilation);
+                        for (int b = 0; b < axes[1].Kernel && r >= 0 && r < h; b++)
+                        {
+                            int c = (j * axes[1].Stride) - axes[1].Begin + (b * axes[1].Dilation);
+                            long k = ((long)p * h * w) + ((long)r * w) + c;
+                            if (c >= 0 && c < w && (at < 0 || input[k] > best))
+                            {
+                                (best, at, index) = (input[k], k, ((long)p * h * w) + (columnMajor ? r + ((long)c * h) : ((long)r * w) + c));
+                            }
+                        }
+                    }
+                    long o = (((long)p * oh) + i) * ow + j;
+                    (y[o], indices[o]) = at >= 0 ? (best, index) : throw node.Unsupported("a pooling window of padding alone");
+                }
+            }
+        }
+        Shape shape = new(x.Shape[0], x.Shape[1], oh, ow);
+        return (Tensor.FromArray(y, shape).To(x.DType), Tensor.FromArray(indices, shape));
     }
 
     private static OnnxKernel GlobalAveragePool(OnnxNode node) => x =>

@@ -45,7 +45,7 @@ internal static partial class OnnxOps
         ["Gemm"] = new(2, 3, 1, Gemm),
         ["Conv"] = new(2, 3, 1, Conv),
         ["ConvTranspose"] = new(2, 3, 1, ConvTranspose),
-        ["MaxPool"] = new(1, 1, 1, n => Pool(n, max: true)),
+        ["MaxPool"] = new(1, 1, 2, n => Pool(n, max: true)),
         ["AveragePool"] = new(1, 1, 1, n => Pool(n, max: false)),
         ["GlobalAveragePool"] = new(1, 1, 1, GlobalAveragePool),
         ["BatchNormalization"] = new(5, 5, 1, BatchNormalization),
