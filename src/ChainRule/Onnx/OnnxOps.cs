@@ -40,6 +40,7 @@ internal static partial class OnnxOps
         ["Concat"] = new(1, int.MaxValue, 1, Concat),
         ["Gather"] = new(2, 2, 1, Gather),
         ["Unsqueeze"] = new(1, 2, 1, Unsqueeze),
+        ["Pad"] = new(1, 3, 1, Pad),
         ["ReduceSum"] = new(1, 2, 1, n => Reduce(n, mean: false)),
         ["ReduceMean"] = new(1, 1, 1, n => Reduce(n, mean: true)),
         ["Gemm"] = new(2, 3, 1, Gemm),
@@ -244,6 +245,66 @@ internal static partial class OnnxOps
                 dims.Insert(a, 1);
             }
             return [t.Reshape([.. dims])];
+        };
+    }
+
+    // Pad: pads (every axis's begin, then every end; negative crops) an attribute until opset 11, an input since; mode
+    // constant (with value, default 0), edge (repeats the border) or reflect (mirrors it, the border not repeated).
+    private static OnnxKernel Pad(OnnxNode node)
+    {
+        string mode = node.String("mode", "constant");
+        if (mode is not ("constant" or "edge" or "reflect"))
+        {
+            throw node.Bad("mode", $"'{mode}' is not constant, edge or reflect");
+        }
+        bool attributes = node.Opset < 11;
+        long[]? padsAttribute = attributes ? node.Longs("pads") ?? throw new InvalidDataException($"{node.Where}: attribute 'pads' is required.") : null;
+        float valueAttribute = attributes ? node.Float("value", 0) : 0;
+        return x =>
+        {
+            Tensor t = x[0]!;
+            long[] pads = padsAttribute ?? Integers(node, x[1] ?? throw new ArgumentException("input 'pads' is required."), "pads");
+            if (pads.Length != 2 * t.Rank)
+            {
+                throw new ArgumentException($"pads has {pads.Length} values for the {t.Rank} axes of {t.Shape}.");
+            }
+            double value = attributes ? valueAttribute : x.Length > 2 && x[2] is Tensor v ? (v.Size == 1 ? v.To(DType.Float64).ToDoubleArray()[0] : throw new ArgumentException($"constant_value {v.Shape} must be one value.")) : 0;
+            for (int axis = 0; axis < t.Rank; axis++)
+            {
+                (long begin, long end, int n) = (pads[axis], pads[axis + t.Rank], t.Shape[axis]);
+                if (begin < 0 || end < 0)
+                {
+                    long from = Math.Max(-begin, 0), to = n - Math.Max(-end, 0);
+                    t = from <= to ? t.Slice(axis, (int)from, (int)to) : throw new ArgumentException($"pads ({begin}, {end}) crop more than axis {axis}'s {n}.");
+                    (begin, end, n) = (Math.Max(begin, 0), Math.Max(end, 0), t.Shape[axis]);
+                }
+                if (begin + n + end > int.MaxValue / 2)
+                {
+                    throw new ArgumentException($"pads ({begin}, {end}) are too large.");
+                }
+                if (begin == 0 && end == 0)
+                {
+                    continue;
+                }
+                if (mode == "constant")
+                {
+                    int[] dims = t.Shape.ToArray();
+                    dims[axis] = (int)(begin + n + end);
+                    Tensor padded = Tensor.Full(dims, value, t.DType);
+                    padded.Slice(axis, (int)begin, (int)begin + n).CopyFrom(t);
+                    t = padded;
+                    continue;
+                }
+                if (n == 0 || (mode == "reflect" && (begin >= n || end >= n)))
+                {
+                    throw node.Unsupported($"{mode} padding ({begin}, {end}) of an axis of {n}");
+                }
+                long[] source = [.. Enumerable.Range(0, (int)(begin + n + end)).Select(i => i - begin).Select(i => mode == "edge"
+                    ? Math.Clamp(i, 0, n - 1)
+                    : i < 0 ? -i : i >= n ? (2 * (n - 1)) - i : i)];
+                t = t.Take(Tensor.FromArray(source), axis);
+            }
+            return [t.Contiguous()];
         };
     }
 
