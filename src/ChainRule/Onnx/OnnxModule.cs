@@ -18,9 +18,11 @@ public sealed class OnnxModule : Module
 {
     private readonly (OnnxNode Node, OnnxKernel Kernel)[] _steps;
     private readonly Dictionary<string, Tensor> _initializers;
+    private readonly string _name; // the file, in messages
 
     internal OnnxModule(ModelProto model, string what)
     {
+        _name = what;
         GraphProto graph = model.Graph ?? throw new InvalidDataException($"{what}: the model has no graph.");
         Opset = OpsetOf(model, what);
         _initializers = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -62,7 +64,7 @@ public sealed class OnnxModule : Module
         ArgumentNullException.ThrowIfNull(x);
         if (Inputs.Count != 1)
         {
-            throw new ArgumentException($"ONNX model: Forward takes one input, and the graph has {Inputs.Count} ({string.Join(", ", Inputs)}); use Run.");
+            throw new ArgumentException($"{_name}: Forward takes one input, and the graph has {Inputs.Count} ({string.Join(", ", Inputs)}); use Run.");
         }
         return new Variable(Run(new Dictionary<string, Tensor> { [Inputs[0].Name] = x.Data })[Outputs[0].Name]);
     }
@@ -76,14 +78,14 @@ public sealed class OnnxModule : Module
         var values = new Dictionary<string, Tensor>(_initializers, StringComparer.Ordinal);
         foreach (string name in inputs.Keys.Where(n => !Inputs.Any(v => v.Name == n)))
         {
-            throw new ArgumentException($"ONNX model: there is no input '{name}'; the inputs are {string.Join(", ", Inputs)}.");
+            throw new ArgumentException($"{_name}: there is no input '{name}'; the inputs are {string.Join(", ", Inputs)}.");
         }
         foreach (OnnxValue input in Inputs)
         {
-            Tensor t = inputs.TryGetValue(input.Name, out Tensor? given) ? given : throw new ArgumentException($"ONNX model: input {input} is missing.");
+            Tensor t = inputs.TryGetValue(input.Name, out Tensor? given) ? given : throw new ArgumentException($"{_name}: input {input} is missing.");
             bool fits = t.DType == input.DType && t.Rank == input.Shape.Length
                 && input.Shape.Select((d, i) => d is null || d == t.Shape[i]).All(ok => ok);
-            values[input.Name] = fits ? t : throw new ArgumentException($"ONNX model: input {input} was given {t.DType.Name()} {t.Shape}.");
+            values[input.Name] = fits ? t : throw new ArgumentException($"{_name}: input {input} was given {t.DType.Name()} {t.Shape}.");
         }
         using (Autograd.NoGrad())
         {
@@ -176,7 +178,7 @@ public sealed class OnnxModule : Module
         while (ready.TryDequeue(out int i))
         {
             NodeProto proto = graph.Node[i];
-            OnnxNode node = new(proto, i, Opset);
+            OnnxNode node = new(proto, i, Opset, what);
             steps.Add((node, CompileNode(node)));
             foreach (string output in proto.Output.Where(n => n.Length > 0))
             {

@@ -13,11 +13,11 @@ internal sealed class OnnxNode
     private readonly Dictionary<string, AttributeProto> _attributes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
 
-    public OnnxNode(NodeProto proto, int index, int opset)
+    public OnnxNode(NodeProto proto, int index, int opset, string file)
     {
         Proto = proto;
         Opset = opset;
-        Where = $"ONNX node {index}{(proto.Name.Length > 0 ? $" '{proto.Name}'" : "")} ({proto.OpType}, opset {opset})";
+        Where = $"{file}: ONNX node {index}{(proto.Name.Length > 0 ? $" '{proto.Name}'" : "")} ({proto.OpType}, opset {opset})";
         foreach (AttributeProto a in proto.Attribute)
         {
             if (!_attributes.TryAdd(a.Name, a))

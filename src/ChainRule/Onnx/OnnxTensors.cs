@@ -25,7 +25,7 @@ internal static class OnnxTensors
     {
         try
         {
-            using var input = CodedInputStream.CreateWithLimits(new MemoryStream(bytes, writable: false), bytes.Length, RecursionLimit);
+            using var input = CodedInputStream.CreateWithLimits(new MemoryStream(bytes, writable: false), Math.Max(bytes.Length, 1), RecursionLimit);
             return parser.ParseFrom(input);
         }
         catch (InvalidProtocolBufferException e)
