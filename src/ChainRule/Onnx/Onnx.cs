@@ -33,7 +33,7 @@ public sealed record OnnxExportResult(string Path, int Opset, int Nodes, IReadOn
     string InputName, int[] InputShape, string OutputName, int[] OutputShape);
 
 /// <summary>
-/// ONNX export: a model (a Sequential, nested ones too, of the layers ChainRule has) as an ONNX graph in inference form,
+/// ONNX export and import. Export: a model (a Sequential, nested ones too, of the layers ChainRule has) as an ONNX graph in inference form,
 /// with a symbolic batch axis, so ONNX Runtime and other tools can run it.
 /// </summary>
 /// <remarks>
@@ -41,7 +41,8 @@ public sealed record OnnxExportResult(string Path, int Opset, int Nodes, IReadOn
 /// written as its erf formula (ONNX's Gelu op came in opset 20). Weights are float32 initializers named as in the
 /// checkpoint ("1.weight"), nodes after their layer ("1/Conv"). The shapes are followed by running the model once, in
 /// evaluation mode and without a graph, on one example of zeros, so an input shape that does not fit is refused naming
-/// the layer it does not fit.
+/// the layer it does not fit. Import (<see cref="Load(string)"/>) runs a graph of ONNX's ops, exported by ChainRule or by
+/// another framework, with ChainRule's ops, for inference.
 /// </remarks>
 public static class Onnx
 {

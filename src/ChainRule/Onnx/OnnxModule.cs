@@ -39,6 +39,10 @@ public sealed class OnnxModule : Module
         }
         Inputs = [.. graph.Input.Where(v => !_initializers.ContainsKey(v.Name)).Select(v => ValueOf(v, what, "input"))];
         Outputs = [.. graph.Output.Select(v => ValueOf(v, what, "output"))];
+        foreach (IGrouping<string, OnnxValue> twice in Inputs.Concat(Outputs).GroupBy(v => v.Name).Where(g => g.Count() > 1))
+        {
+            throw new InvalidDataException($"{what}: '{twice.Key}' names more than one graph input or output.");
+        }
         if (Outputs.Count == 0)
         {
             throw new InvalidDataException($"{what}: the graph has no outputs.");
