@@ -131,6 +131,63 @@ public sealed class OnnxImportTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(new Shape(2, 10), cnn.Forward(new Variable(Tensor.Zeros([2, 1, 28, 28]))).Shape);
     }
 
+    // ONNX 1.12's node tests are opset 11 to 17; the forms older opsets give some ops are checked here by hand.
+    [Theory]
+    [InlineData(11, "Softmax")]
+    [InlineData(13, "Softmax")]
+    [InlineData(11, "Unsqueeze")]
+    [InlineData(13, "Unsqueeze")]
+    [InlineData(11, "ReduceSum")]
+    [InlineData(13, "ReduceSum")]
+    public void Older_opsets_forms_of_an_op_are_read_as_their_opset_defines_them(int opset, string op)
+    {
+        Tensor x = Tensor.Arange(24).Reshape(2, 3, 4) / 10.0;
+        var node = new NodeProto { OpType = op };
+        node.Input.Add("x");
+        node.Output.Add("y");
+        var graph = new GraphProto { Name = "legacy" };
+        Tensor expected;
+        switch (op)
+        {
+            case "Softmax": // before 13: flattened to (2, 12) at axis 1, each row normalized; since: along axis 1 alone
+                node.Attribute.Add(OnnxGraphBuilder.Int("axis", 1));
+                expected = opset < 13 ? Tensor.Softmax(x.Reshape(2, 12), 1).Reshape(2, 3, 4) : Tensor.Softmax(x, 1);
+                break;
+            case "Unsqueeze": // axes an attribute before 13, an input since
+                expected = x.Reshape(2, 1, 3, 4, 1);
+                AxesOf(opset, node, graph, [1, -1]);
+                break;
+            default:
+                expected = x.Sum([0, 2], keepDims: true);
+                AxesOf(opset, node, graph, [0, 2]);
+                break;
+        }
+        graph.Node.Add(node);
+        graph.Input.Add(new OnnxGraphBuilder().Value("x", "batch", [3, 4]));
+        graph.Output.Add(new ValueInfoProto { Name = "y", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = new TensorShapeProto() } } });
+        var model = new ModelProto { IrVersion = 7, Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Version = opset });
+
+        Tensor y = Load(model).Run(new Dictionary<string, Tensor> { ["x"] = x })["y"];
+
+        Assert.Equal(expected.Shape, y.Shape);
+        Assert.True(MaxDifference(y, expected) < 1e-6, $"{op} opset {opset}");
+    }
+
+    private static void AxesOf(int opset, NodeProto node, GraphProto graph, long[] axes)
+    {
+        if (opset < 13)
+        {
+            node.Attribute.Add(OnnxGraphBuilder.Ints("axes", axes));
+            return;
+        }
+        var t = new TensorProto { Name = "axes", DataType = (int)TensorProto.Types.DataType.Int64 };
+        t.Dims.Add(axes.Length);
+        t.Int64Data.AddRange(axes);
+        graph.Initializer.Add(t);
+        node.Input.Add("axes");
+    }
+
     private ModelProto Exported() =>
         Onnx.Build(Mlp.Create(new MlpConfig { Hidden = [8] }, new Generator(1)), [784], new OnnxExportOptions()).Model;
 
