@@ -65,6 +65,10 @@ internal static partial class OnnxOps
         int group = node.Int32("group", 1);
         int[]? outputPadding = node.Ints("output_padding");
         int[]? outputShape = node.Ints("output_shape");
+        if ((outputPadding ?? []).Any(p => p < 0 || p > Window.MaxWindow) || (outputShape ?? []).Any(d => d < 1))
+        {
+            throw new InvalidDataException($"{node.Where}: output_padding must be in [0, {Window.MaxWindow}] and output_shape at least 1.");
+        }
         return x =>
         {
             Tensor input = FloatingPoint(node, x[0]!), weight = FloatingPoint(node, x[1]!);
@@ -293,6 +297,8 @@ internal static partial class OnnxOps
     /// <summary>The window attributes as written, resolved against the input's shape when the node runs.</summary>
     private sealed record Window(string AutoPad, int[]? Kernel, int[]? Strides, int[]? Dilations, int[]? Pads)
     {
+        public const int MaxWindow = 1 << 16;
+
         public static Window Read(OnnxNode node, bool requireKernel)
         {
             var w = new Window(node.String("auto_pad", "NOTSET"), node.Ints("kernel_shape"), node.Ints("strides"), node.Ints("dilations"), node.Ints("pads"));
@@ -304,10 +310,15 @@ internal static partial class OnnxOps
             {
                 throw new InvalidDataException($"{node.Where}: attribute 'kernel_shape' is required.");
             }
-            bool positive = (w.Kernel ?? []).Concat(w.Strides ?? []).Concat(w.Dilations ?? []).All(v => v >= 1);
-            if (!positive || (w.Pads ?? []).Any(p => p < 0))
+            int[] sizes = [.. w.Kernel ?? [], .. w.Strides ?? [], .. w.Dilations ?? []];
+            if (sizes.Any(v => v < 1) || (w.Pads ?? []).Any(p => p < 0))
             {
                 throw new InvalidDataException($"{node.Where}: kernel_shape, strides and dilations must be at least 1, pads at least 0.");
+            }
+            // Far beyond any real model, and small enough that no size computed from them overflows an int.
+            if (sizes.Concat(w.Pads ?? []).Any(v => v > MaxWindow))
+            {
+                throw node.Unsupported($"a kernel_shape, stride, dilation or pad over {MaxWindow}");
             }
             return w;
         }
