@@ -73,7 +73,7 @@ public sealed class OnnxModule : Module
         return new Variable(Run(new Dictionary<string, Tensor> { [Inputs[0].Name] = x.Data })[Outputs[0].Name]);
     }
 
-    /// <summary>Runs the graph on the named inputs; returns every graph output by name.</summary>
+    /// <summary>Runs the graph on the named inputs; returns every graph output by name (new tensors, never the model's own).</summary>
     /// <exception cref="ArgumentException">An input is missing, unknown, or of the wrong type or shape; or a node refuses its inputs (the message names it).</exception>
     /// <exception cref="NotSupportedException">A node meets an input type or size ChainRule does not run (the message names it).</exception>
     public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs)
@@ -114,7 +114,8 @@ public sealed class OnnxModule : Module
                 }
             }
         }
-        return Outputs.ToDictionary(v => v.Name, v => values[v.Name], StringComparer.Ordinal);
+        // Copies: an output may be an initializer or a view of one, which the caller must not be able to change.
+        return Outputs.ToDictionary(v => v.Name, v => values[v.Name].Clone(), StringComparer.Ordinal);
     }
 
     public override string ToString() =>
