@@ -174,6 +174,31 @@ public sealed class OnnxImportTests(ITestOutputHelper output) : IDisposable
         Assert.True(MaxDifference(y, expected) < 1e-6, $"{op} opset {opset}");
     }
 
+    // Nodes in any order are sorted (Kahn's algorithm), and a chain far deeper than any stack runs: nothing recurses.
+    [Fact]
+    public void A_chain_of_100000_nodes_listed_backwards_loads_and_runs()
+    {
+        const int depth = 100_000;
+        var graph = new GraphProto { Name = "deep" };
+        for (int i = depth - 1; i >= 0; i--)
+        {
+            var node = new NodeProto { OpType = i % 2 == 0 ? "Relu" : "Identity" };
+            node.Input.Add(i == 0 ? "x" : $"v{i - 1}");
+            node.Output.Add(i == depth - 1 ? "y" : $"v{i}");
+            graph.Node.Add(node);
+        }
+        graph.Input.Add(new OnnxGraphBuilder().Value("x", "batch", [3]));
+        graph.Output.Add(new OnnxGraphBuilder().Value("y", "batch", [3]));
+        var model = new ModelProto { IrVersion = 8, Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Version = 17 });
+
+        OnnxModule deep = Load(model);
+        Tensor y = deep.Forward(new Variable(Tensor.FromArray(new float[] { -1, 0, 2 }).Reshape(1, 3))).Data;
+
+        Assert.Equal(depth, deep.Operators.Count);
+        Assert.Equal(new float[] { 0, 0, 2 }, y.ToArray());
+    }
+
     private static void AxesOf(int opset, NodeProto node, GraphProto graph, long[] axes)
     {
         if (opset < 13)
