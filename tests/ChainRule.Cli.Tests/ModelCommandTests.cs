@@ -91,6 +91,27 @@ public class ModelCommandTests : IClassFixture<ModelCommandTests.TrainedModel>
     }
 
     [Fact]
+    public void Evaluate_onnx_measures_the_exported_model_as_evaluate_model_measures_the_model()
+    {
+        using var output = new TempDirectory();
+        string onnx = output.File("model.onnx");
+        Assert.Equal(0, Cli.Run("export", "--model", _dir.Path, "--onnx", onnx, "--softmax").ExitCode);
+
+        Cli.Result model = Cli.Run("evaluate", "--model", _dir.Path, "--out", output.Path);
+        Cli.Result imported = Cli.Run("evaluate", "--onnx", onnx);
+
+        Assert.True(imported.ExitCode == 0, imported.Error);
+        Assert.Contains("digits-test: 2,000 examples, ONNX model", imported.Output);
+        string accuracy = System.Text.RegularExpressions.Regex.Match(model.Output, @"accuracy \d+\.\d\d% \(\d+ of 2000\)").Value;
+        Assert.NotEmpty(accuracy);
+        Assert.Contains(accuracy, imported.Output);
+        Assert.True(File.Exists(output.File("confusion.png")));
+        Cli.AssertOneLineError(Cli.Run("evaluate", "--model", _dir.Path, "--onnx", onnx), "one of them");
+        File.WriteAllText(output.File("bad.onnx"), "not a model");
+        Cli.AssertOneLineError(Cli.Run("evaluate", "--onnx", output.File("bad.onnx")), "bad.onnx");
+    }
+
+    [Fact]
     public void Export_refuses_bad_requests_in_one_line()
     {
         using var output = new TempDirectory();

@@ -33,7 +33,7 @@ public sealed record OnnxExportResult(string Path, int Opset, int Nodes, IReadOn
     string InputName, int[] InputShape, string OutputName, int[] OutputShape);
 
 /// <summary>
-/// ONNX export: a model (a Sequential, nested ones too, of the layers ChainRule has) as an ONNX graph in inference form,
+/// ONNX export and import. Export: a model (a Sequential, nested ones too, of the layers ChainRule has) as an ONNX graph in inference form,
 /// with a symbolic batch axis, so ONNX Runtime and other tools can run it.
 /// </summary>
 /// <remarks>
@@ -41,7 +41,8 @@ public sealed record OnnxExportResult(string Path, int Opset, int Nodes, IReadOn
 /// written as its erf formula (ONNX's Gelu op came in opset 20). Weights are float32 initializers named as in the
 /// checkpoint ("1.weight"), nodes after their layer ("1/Conv"). The shapes are followed by running the model once, in
 /// evaluation mode and without a graph, on one example of zeros, so an input shape that does not fit is refused naming
-/// the layer it does not fit.
+/// the layer it does not fit. Import (<see cref="Load(string)"/>) runs a graph of ONNX's ops, exported by ChainRule or by
+/// another framework, with ChainRule's ops, for inference.
 /// </remarks>
 public static class Onnx
 {
@@ -137,6 +138,56 @@ public static class Onnx
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         return (model, outputShape);
+    }
+
+    /// <summary>The newest opset <see cref="Load(string)"/> imports (the ONNX 1.12 operator set).</summary>
+    public const int MaxImportOpset = 17;
+
+    /// <summary>The op types <see cref="Load(string)"/> imports.</summary>
+    public static IReadOnlyList<string> ImportableOperators => [.. OnnxOps.All.Keys.Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Reads an ONNX model for inference: a graph of the ops in <see cref="ImportableOperators"/>, opset 1 to 17, whose
+    /// values are float32, float64, int32, int64, bool or uint8 tensors. Every attribute is read at load, with the
+    /// spec's defaults; one ChainRule does not understand is refused then, by name.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a valid ONNX model: truncated, not protobuf, a tensor whose data does not match its shape, a node reading a value nothing makes. The message names the file, and the node if there is one.</exception>
+    /// <exception cref="NotSupportedException">The model is valid but uses an op, attribute, attribute value, element type, opset or external data ChainRule does not import; the message names the node, the op and the opset.</exception>
+    public static OnnxModule Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        long length = new FileInfo(path).Length; // FileNotFoundException as .NET words it
+        if (length > OnnxTensors.MaxFileBytes)
+        {
+            throw new InvalidDataException($"{path}: {length} bytes, more than the {OnnxTensors.MaxFileBytes} an ONNX model read into memory may have.");
+        }
+        return Load(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Reads an ONNX model from its bytes; <paramref name="name"/> names it in messages. See <see cref="Load(string)"/>.</summary>
+    public static OnnxModule Load(byte[] bytes, string name)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ModelProto model = OnnxTensors.Parse(ModelProto.Parser, bytes, name);
+        if (model.IrVersion < 1 || model.Graph is null)
+        {
+            throw new InvalidDataException($"{name}: not an ONNX model (no IR version or no graph).");
+        }
+        return new OnnxModule(model, name);
+    }
+
+    /// <summary>Reads one serialized ONNX TensorProto (the .pb files of ONNX's test data).</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a tensor, or its data does not match its shape.</exception>
+    /// <exception cref="NotSupportedException">Its element type is not one ChainRule has.</exception>
+    public static Tensor LoadTensor(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        long length = new FileInfo(path).Length;
+        if (length > OnnxTensors.MaxFileBytes)
+        {
+            throw new InvalidDataException($"{path}: {length} bytes, more than {OnnxTensors.MaxFileBytes}.");
+        }
+        return OnnxTensors.ToTensor(OnnxTensors.Parse(TensorProto.Parser, File.ReadAllBytes(path), path), path);
     }
 
     private static string ProducerVersion() =>
