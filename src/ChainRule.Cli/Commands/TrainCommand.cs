@@ -17,9 +17,9 @@ public static class TrainCommand
     private static readonly string[] s_optimizers = ["sgd", "momentum", "nesterov", "adam", "adamw"];
     private static readonly string[] s_schedules = ["constant", "step", "cosine"];
 
-    // --arch cnn's own defaults, for an option not given on the command line (an explicit one wins): the recipe its
-    // README accuracy was measured with (--augment, 20 epochs of batch 32), where the MLP's 30 epochs of batch 64 would
-    // take longer than 3 minutes on 2 cores and end less accurate.
+    // --arch cnn's own defaults (on any data), for an option not given on the command line (an explicit one wins): the
+    // recipe its digits accuracy was measured with (--augment, 20 epochs of batch 32). The MLP's 30 epochs would take
+    // the CNN past 3 minutes on 2 cores, and batch 32 ended 0.15-0.2 points above 64 on the digits (seeds 1 and 2).
 
     /// <summary>--epochs for --arch cnn when not given.</summary>
     public const int CnnEpochs = 20;
