@@ -49,6 +49,37 @@ public class ArchCommandTests
         Assert.Contains("conv{C}k{K}", help.Output);
     }
 
+    [Fact]
+    public void Arch_cnn_defaults_to_20_epochs_of_batch_32_unless_told_and_the_mlp_keeps_30_of_64()
+    {
+        // the first 64 training and 16 test digits as an MNIST directory
+        using var dir = new TempDirectory();
+        (Data.Dataset train, Data.Dataset test) = Data.Mnist.Digits();
+        foreach ((string prefix, Data.Dataset set, int n) in new[] { ("train", train, 64), ("t10k", test, 16) })
+        {
+            float[] pixels = [.. set.Features.Slice(0, 0, n).Contiguous().ToArray().Select(p => MathF.Round(p * 255))];
+            Data.Idx.Write(dir.File($"{prefix}-images-idx3-ubyte"), Tensor.FromArray(pixels, new Shape(n, 28, 28)), Data.IdxType.UInt8);
+            Data.Idx.Write(dir.File($"{prefix}-labels-idx1-ubyte"), set.Labels.Slice(0, 0, n).To(DType.Float32), Data.IdxType.UInt8);
+        }
+        (int Epochs, int BatchSize) Recorded(params string[] options)
+        {
+            string run = dir.File($"run-{Guid.NewGuid():N}");
+            Cli.Result result = Cli.Run(["train", "--data", dir.Path, "--save-every", "100", "--out", run, .. options]);
+            Assert.True(result.ExitCode == 0, result.Error);
+            using JsonDocument config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json")));
+            JsonElement training = config.RootElement.GetProperty("training");
+            return (training.GetProperty("epochs").GetInt32(), training.GetProperty("batchSize").GetInt32());
+        }
+        Assert.Equal((20, 32), (Commands.TrainCommand.CnnEpochs, Commands.TrainCommand.CnnBatchSize));
+        Assert.Equal((20, 32), Recorded("--arch", "cnn"));
+        Assert.Equal((2, 64), Recorded("--arch", "cnn", "--epochs", "2", "--batch-size", "64"));
+        Assert.Equal((30, 64), Recorded("--arch", Tiny));
+        Assert.Equal((30, 64), Recorded("--hidden", "8"));
+        string help = Cli.Run("train", "--help").Output.Replace("\n", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal);
+        Assert.Contains("(32with--archcnn)[default:64]", help);
+        Assert.Contains("(20with--archcnn)[default:30]", help);
+    }
+
     [Theory]
     [InlineData("conv4k3-bnx-fc10", "token 2 'bnx' is not understood")]
     [InlineData("conv4k3-pool64-fc10", "token 2 'pool64' has a 64 x 64 window, larger than its 28 x 28 input")]

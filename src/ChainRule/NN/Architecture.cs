@@ -32,8 +32,10 @@ namespace ChainRule.NN;
 /// <c>nn.Flatten()</c> where the builder puts one. conv{C}k{K} is <c>nn.Conv2d(in, C, K, padding=K // 2)</c> (give
 /// the padding: PyTorch's default is 0), pool{K} <c>nn.MaxPool2d(K)</c>, bn <c>nn.BatchNorm2d</c> (or 1d), ln
 /// <c>nn.LayerNorm</c> over the whole example, gelu the exact <c>nn.GELU()</c>, leakyrelu <c>nn.LeakyReLU(0.01)</c>,
-/// fc{N} <c>nn.Linear(in, N)</c>. Only gap has no one-module counterpart (<c>nn.AdaptiveAvgPool2d(1)</c> then
-/// <c>nn.Flatten()</c> is two, which shifts the later indices by one). For example
+/// fc{N} <c>nn.Linear(in, N)</c>. Every layer starts as PyTorch's would (<see cref="InitScheme.PyTorchDefault"/> for
+/// fc, the same bounds for conv, weight 1 and bias 0 for bn and ln): only the random draws differ. Only gap has no
+/// one-module counterpart (<c>nn.AdaptiveAvgPool2d(1)</c> then <c>nn.Flatten()</c> is two, which shifts the later
+/// indices by one). For example
 /// conv4k3-bn-relu-pool2-fc16-ln-gelu-dropout0.3-fc10 on (1, 28, 28) is Unflatten, Conv2d (1.*), BatchNorm2d (2.*),
 /// ReLU, MaxPool2d, Flatten, Linear (6.*), LayerNorm (7.*), GELU, Dropout, Linear (10.*) (tests/fixtures/torch).
 /// A plain <c>nn.Sequential(nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))</c> has no Unflatten: it is
@@ -202,7 +204,7 @@ public static partial class Architecture
             long inputs = shape.Aggregate(1L, (a, b) => a * b);
             shape = [features];
             return inputs <= int.MaxValue
-                ? new(g => new Linear((int)inputs, features, g, InitScheme.He), (inputs + 1) * features)
+                ? new(g => new Linear((int)inputs, features, g, InitScheme.PyTorchDefault), (inputs + 1) * features)
                 : throw Error($"receives {inputs:N0} features, more than one layer can take.");
         }
         switch (token)

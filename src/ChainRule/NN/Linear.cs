@@ -30,7 +30,7 @@ public sealed class Linear : Module
             w *= Mask;
         }
         Weight = new Parameter(w, "weight");
-        Bias = bias ? new Parameter(Tensor.Zeros([outFeatures]), "bias") : null;
+        Bias = bias ? new Parameter(Init.Bias(outFeatures, inFeatures, init, generator), "bias") : null;
     }
 
     public int InFeatures { get; }

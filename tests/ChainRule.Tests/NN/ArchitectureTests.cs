@@ -25,6 +25,14 @@ public class ArchitectureTests
         Assert.IsType<Flatten>(net.Layers[9]);
         Variable y = net.Forward(Tensor.RandomNormal([3, 784], 0, 1, new Generator(2)));
         Assert.Equal(new Shape(3, 10), y.Shape);
+        // PyTorch's default initializations: fc and conv weights and biases within +-1 / sqrt(fan_in), bn 1 and 0
+        var fc = (Linear)net.Layers[10];
+        Assert.InRange(Tensor.Abs(fc.Weight.Data).Max().Item(), 0.99 / Math.Sqrt(3136), 1 / Math.Sqrt(3136));
+        Assert.InRange(Tensor.Abs(fc.Bias!.Data).Max().Item(), 0.9 / Math.Sqrt(3136), 1 / Math.Sqrt(3136));
+        Assert.InRange(Tensor.Abs(((Conv2d)net.Layers[5]).Bias!.Data).Max().Item(), 0.9 / Math.Sqrt(32 * 9), 1 / Math.Sqrt(32 * 9));
+        var bn = (BatchNorm)net.Layers[2];
+        Assert.All(bn.Weight!.Data.ToArray(), w => Assert.Equal(1f, w));
+        Assert.All(bn.Bias!.Data.ToArray(), b => Assert.Equal(0f, b));
     }
 
     [Theory]

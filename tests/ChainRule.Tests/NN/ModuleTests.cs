@@ -66,6 +66,24 @@ public class ModuleTests
     }
 
     [Fact]
+    public void PyTorch_default_draws_weight_then_bias_uniform_in_one_over_root_fan_in()
+    {
+        // nn.Linear.reset_parameters: kaiming_uniform_(w, a = sqrt 5) is U(+-sqrt(6 / ((1 + a^2) fan_in))) =
+        // U(+-1 / sqrt(fan_in)); then the bias, U(+-1 / sqrt(fan_in)). Glorot and He keep a zero bias.
+        var layer = new Linear(200, 300, new Generator(6), InitScheme.PyTorchDefault);
+        double bound = 1 / Math.Sqrt(200);
+        Assert.InRange(layer.Weight.Data.Max().Item(), bound * 0.99, bound);
+        Assert.InRange(layer.Weight.Data.Min().Item(), -bound, -bound * 0.99);
+        Assert.InRange(layer.Weight.Data.Std().Item(), bound / Math.Sqrt(3) * 0.98, bound / Math.Sqrt(3) * 1.02);
+        Assert.InRange(layer.Bias!.Data.Max().Item(), bound * 0.9, bound);
+        Assert.InRange(layer.Bias.Data.Min().Item(), -bound, -bound * 0.9);
+        var g = new Generator(6);
+        Assert.Equal(Tensor.RandomUniform([300, 200], -bound, bound, g).ToArray(), layer.Weight.Data.ToArray());
+        Assert.Equal(Tensor.RandomUniform([300], -bound, bound, g).ToArray(), layer.Bias.Data.ToArray());
+        Assert.All(new Linear(200, 300, new Generator(6), InitScheme.He).Bias!.Data.ToArray(), b => Assert.Equal(0f, b));
+    }
+
+    [Fact]
     public void Dropout_zeroes_a_fraction_p_and_rescales_in_training_only()
     {
         var dropout = new Dropout(0.25, new Generator(5));
