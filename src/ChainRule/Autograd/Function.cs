@@ -61,6 +61,7 @@ public abstract class Function
             CallSite = FindCallSite();
         }
 
+        KeepsState = record || (switches & Autograd.Switch.ForwardMode) != 0;
         Tensor y = Forward(x);
         var output = new Variable(y, requiresGrad: record);
         output.Recyclable = (switches & (Autograd.Switch.EngineBackward | Autograd.Switch.ForwardMode)) == Autograd.Switch.EngineBackward
@@ -83,6 +84,12 @@ public abstract class Function
     }
 
     protected abstract Tensor Forward(ReadOnlySpan<Tensor> x);
+
+    /// <summary>
+    /// True while <see cref="Forward"/> runs when Backward or Jvp may follow (a graph is recorded, or forward mode is on):
+    /// only then must Forward keep what they need (MaxPool2d's arg-max positions); inference can skip it.
+    /// </summary>
+    protected bool KeepsState { get; private set; } = true;
 
     // NOTE: an output that is (or views) one of its inputs' memory, e.g. a Reshape to the same shape, which returns
     // its input: recycling it would free the input's buffer too.

@@ -17,14 +17,24 @@ internal sealed class MaxPool2d(PoolAxis rows, PoolAxis cols) : Function
         Tensor input = FloatInput(x[0], "max_pool2d");
         (int planes, int h, int w) = (input.Shape[0] * input.Shape[1], input.Shape[2], input.Shape[3]);
         Tensor y = new(new Shape(input.Shape[0], input.Shape[1], rows.Length, cols.Length), input.DType);
-        _argmax = new int[y.Size];
+        // without a graph the positions are scratch: a pooled buffer, not a new array of one int per output
+        int[] argmax = KeepsState ? new int[y.Size] : System.Buffers.ArrayPool<int>.Shared.Rent(y.Size);
+        Span<int> positions = argmax.AsSpan(0, y.Size);
         if (input.DType == DType.Float32)
         {
-            Pooling.Max<float>(input.AsSpan<float>(), planes, h, w, rows, cols, y.AsSpan<float>(), _argmax);
+            Pooling.Max<float>(input.AsSpan<float>(), planes, h, w, rows, cols, y.AsSpan<float>(), positions);
         }
         else
         {
-            Pooling.Max<double>(input.AsSpan<double>(), planes, h, w, rows, cols, y.AsSpan<double>(), _argmax);
+            Pooling.Max<double>(input.AsSpan<double>(), planes, h, w, rows, cols, y.AsSpan<double>(), positions);
+        }
+        if (KeepsState)
+        {
+            _argmax = argmax;
+        }
+        else
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(argmax);
         }
         return y;
     }
