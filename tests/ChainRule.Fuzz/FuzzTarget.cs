@@ -40,7 +40,7 @@ public abstract class FuzzTarget
     public static IReadOnlyList<FuzzTarget> All { get; } =
     [
         new IdxTarget(gzip: false), new IdxTarget(gzip: true), new MnistTarget(), new SafetensorsTarget(), new CheckpointTarget(), new ConfigTarget(),
-        new TrainingStateTarget(), new ManifestTarget(), new CsvTarget(), new ExpressionTarget(), new TensorLiteralTarget(), new ArchitectureTarget(), new ImageTarget(), new OnnxTarget(),
+        new TrainingStateTarget(), new ManifestTarget(), new OnnxTensorTarget(), new CsvTarget(), new ExpressionTarget(), new TensorLiteralTarget(), new ArchitectureTarget(), new ImageTarget(), new OnnxTarget(),
     ];
 
     public static FuzzTarget Find(string name) =>

@@ -53,3 +53,31 @@ public sealed class OnnxTarget : FuzzTarget
         }
     }
 }
+
+/// <summary>
+/// Onnx.LoadTensor (a serialized TensorProto, the .pb files of ONNX's test data): seeds encoded here field by field
+/// (dims, data_type, name, raw_data / float_data / int64_data), as the protobuf wire format lays them out.
+/// </summary>
+public sealed class OnnxTensorTarget : FuzzTarget
+{
+    public override string Name => "onnx-tensor";
+
+    public override string? Names => "fuzz.pb";
+
+    public override IReadOnlyList<Type> Refusals => [typeof(InvalidDataException), typeof(NotSupportedException)];
+
+    public override IReadOnlyList<byte[]> CreateSeeds(string directory)
+    {
+        byte[] raw = [.. Enumerable.Range(0, 6).SelectMany(i => BitConverter.GetBytes(i * 0.5f))];
+        byte[] floats = [.. Enumerable.Range(0, 4).SelectMany(i => BitConverter.GetBytes(1f - i))];
+        return
+        [
+            [0x08, 2, 0x08, 3, 0x10, 1, 0x42, 1, (byte)'x', 0x4A, (byte)raw.Length, .. raw],  // float32 (2, 3) as raw_data
+            [0x08, 4, 0x10, 1, 0x22, (byte)floats.Length, .. floats],                       // float32 (4) as packed float_data
+            [0x08, 3, 0x10, 7, 0x3A, 4, 5, 0x7F, 0x80, 0x01],                              // int64 (3) as packed int64_data
+            [0x10, 1, 0x4A, 4, .. BitConverter.GetBytes(2.5f)],                           // a float32 scalar
+        ];
+    }
+
+    public override void Read(byte[] input, string directory) => Onnx.LoadTensor(WriteFile(directory, "fuzz.pb", input));
+}
