@@ -35,20 +35,12 @@ public static class RunFiles
         if (config.Network is { } n)
         {
             // the spec in the weights file too: Checkpoint.LoadNetwork rebuilds the model from the file alone
-            metadata[Checkpoint.ArchitectureKey] = n.Architecture;
-            metadata[Checkpoint.InputShapeKey] = string.Join(",", n.InputShape);
+            metadata = Checkpoint.NetworkMetadata(n.Architecture, n.InputShape, metadata);
         }
         return new Snapshot(results.Count, complete,
-            [.. network.StateTensors().Select(t => KeyValuePair.Create(t.Name, Copy(t.Tensor)))], metadata,
-            [.. TrainingState.Tensors(network, optimizer, results).Select(t => KeyValuePair.Create(t.Key, Copy(t.Value)))],
+            [.. network.StateTensors().Select(t => KeyValuePair.Create(t.Name, t.Tensor.Clone()))], metadata,
+            [.. TrainingState.Tensors(network, optimizer, results).Select(t => KeyValuePair.Create(t.Key, t.Value.Clone()))],
             config.ToJson(), MetricsCsv(results), config.Training.Threads);
-    }
-
-    private static Tensor Copy(Tensor t)
-    {
-        Tensor copy = Tensor.ZerosLike(t);
-        copy.CopyFrom(t);
-        return copy;
     }
 
     /// <summary>Commits a snapshot as the run's current checkpoint (any thread; one commit at a time); returns its folder.</summary>

@@ -68,14 +68,22 @@ public static class Checkpoint
     /// </summary>
     public static void Save(Sequential network, string path, string architecture, int[] inputShape, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        Save(network, path, NetworkMetadata(architecture, inputShape, metadata));
+    }
+
+    /// <summary>
+    /// <paramref name="metadata"/> plus the spec and input shape under <see cref="ArchitectureKey"/> and
+    /// <see cref="InputShapeKey"/>: what <see cref="LoadNetwork"/> reads (for writers that save tensors copied out of a model).
+    /// </summary>
+    public static Dictionary<string, string> NetworkMetadata(string architecture, int[] inputShape, IReadOnlyDictionary<string, string>? metadata = null)
+    {
         ArgumentNullException.ThrowIfNull(architecture);
         ArgumentNullException.ThrowIfNull(inputShape);
-        var all = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
+        return new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
         {
             [ArchitectureKey] = architecture,
             [InputShapeKey] = string.Join(",", inputShape),
         };
-        Save(network, path, all);
     }
 
     /// <summary>
