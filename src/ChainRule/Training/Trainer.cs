@@ -85,7 +85,7 @@ public sealed class Trainer
             {
                 Schedule.Apply(Optimizer, _baseLearningRate, Optimizer.StepCount);
                 Optimizer.ZeroGrad();
-                ulong[][] draws = [.. generators.Select(g => g.Generator.GetState())];
+                ulong[][]? draws = DetectAnomaly ? [.. generators.Select(g => g.Generator.GetState())] : null; // only a rerun needs them
                 Variable output = Model.Forward(x);
                 Variable loss = Loss(output, y);
                 double lossValue = loss.Item();
@@ -148,7 +148,7 @@ public sealed class Trainer
 
     // With DetectAnomaly: the same step again (weights untouched, the generators rewound to the step's draws) in anomaly
     // mode, whose exception names the Function and its call site.
-    private DivergenceException Diverged(int epoch, int step, string what, Tensor x, Tensor y, (string Name, Generator Generator)[] generators, ulong[][] draws)
+    private DivergenceException Diverged(int epoch, int step, string what, Tensor x, Tensor y, (string Name, Generator Generator)[] generators, ulong[][]? draws)
     {
         if (!DetectAnomaly)
         {
@@ -156,7 +156,7 @@ public sealed class Trainer
         }
         for (int i = 0; i < generators.Length; i++)
         {
-            generators[i].Generator.SetState(draws[i]);
+            generators[i].Generator.SetState(draws![i]);
         }
         Optimizer.ZeroGrad();
         try
