@@ -75,9 +75,8 @@ internal sealed class TrainRun(
 
         bool existed = Directory.Exists(directory);
         var run = new CheckpointDirectory(directory) { OnStage = FaultInjection.Hit };
-        // checkpoints are written on another thread from a snapshot; one at a time, all waited for before the run ends
-        Task pending = Task.CompletedTask;
         using IDisposable runLock = run.Lock(); // released after the finally below has waited for the last commit
+        var commits = new BackgroundCommits(run);
         try
         {
             if (ResumeComplete)
@@ -89,19 +88,12 @@ internal sealed class TrainRun(
             }
             int resumedAt = history.Count;
             PrintHeader(spec, model, dataConfig, train, test, augmentation, resumedAt);
-            var saveWatch = new System.Diagnostics.Stopwatch();
-            int saves = 0;
             void AfterEpoch(EpochResult r)
             {
                 history.Add(r);
                 if (r.Epoch % settings.SaveEvery == 0 || r.Epoch == settings.Epochs)
                 {
-                    saveWatch.Start();
-                    pending.GetAwaiter().GetResult(); // the previous commit's error, if any, stops the run here
-                    RunFiles.Snapshot snapshot = RunFiles.Take(network, optimizer, ConfigAfter(history), history, complete: r.Epoch == settings.Epochs);
-                    pending = Task.Run(() => RunFiles.Commit(run, snapshot, FaultInjection.Hit));
-                    saveWatch.Stop();
-                    saves++;
+                    commits.Save(() => RunFiles.Take(network, optimizer, ConfigAfter(history), history, complete: r.Epoch == settings.Epochs));
                 }
             }
             try
@@ -117,7 +109,7 @@ internal sealed class TrainRun(
             }
             catch (DivergenceException e)
             {
-                pending.GetAwaiter().GetResult(); // a checkpoint taken before the divergence is a good one: let it land
+                commits.Wait(); // a checkpoint taken before the divergence is a good one: let it land
                 int? saved = File.Exists(run.ManifestPath) ? run.ReadManifest()!.Epoch : null;
                 string hint = DetectAnomaly ? "" : " Lower the learning rate or clip gradients (--clip-norm); --detect-anomaly reruns the step and names the op.";
                 string kept = saved is int k
@@ -126,9 +118,7 @@ internal sealed class TrainRun(
                 throw new DivergedRunException($"{e.Message}{hint}{kept}");
             }
 
-            saveWatch.Start();
-            pending.GetAwaiter().GetResult();
-            saveWatch.Stop();
+            commits.Wait();
             string final = Path.Combine(directory, run.ReadManifest()!.Current);
             RunFiles.Publish(directory, final, history, dataConfig.Name, FaultInjection.Hit);
             if (ui.Interactive)
@@ -141,19 +131,13 @@ internal sealed class TrainRun(
             double secondsHere = history.Skip(resumedAt).Sum(r => r.Seconds); // the epochs this process trained, which the saves were part of
             string score = classes is null ? $"test loss {last.TestLoss:F4}" : $"test accuracy {Tables.Percent(last.TestAccuracy, 2)}";
             ui.WriteLine($"Done: {score} after {Count(settings.Epochs, "epoch")} in {trainSeconds:F1} s of training. Saved to {directory}/ " +
-                $"({RunFiles.Model}, {RunFiles.Config}, {RunFiles.Metrics}, {RunFiles.Curves}); {Count(saves, "checkpoint")} cost the training loop {saveWatch.Elapsed.TotalSeconds:F2} s " +
-                $"({100 * saveWatch.Elapsed.TotalSeconds / Math.Max(1e-9, secondsHere):F1}% of the training time; written in the background).");
+                $"({RunFiles.Model}, {RunFiles.Config}, {RunFiles.Metrics}, {RunFiles.Curves}); {Count(commits.Count, "checkpoint")} cost the training loop {commits.Blocked.TotalSeconds:F2} s " +
+                $"({100 * commits.Blocked.TotalSeconds / Math.Max(1e-9, secondsHere):F1}% of the training time; written in the background).");
             return 0;
         }
         finally
         {
-            try
-            {
-                pending.Wait(); // never leave a commit running past the lock (its error, if any, is already on its way)
-            }
-            catch (AggregateException)
-            {
-            }
+            commits.Dispose(); // never leave a commit running past the lock
             if (!existed && !File.Exists(run.ManifestPath))
             {
                 RemoveIfOnlyLock(directory); // a run that saved nothing leaves no directory behind
