@@ -34,16 +34,19 @@ public class BroadcastingProperties
         Comparison,
     }
 
+    // an op and two operands of one dtype whose shapes come from the pair generator
+    private static Gen<(BinaryOp, Input, Input)> OperandsOf(Gen<(int[] A, int[] B)> pairs) =>
+        from shapes in pairs
+        from dtype in Gen.OneOf(s_dtypes)
+        from op in Gen.OneOf(s_ops)
+        from a in Gens.InputOf(shapes.A, dtype)
+        from b in Gens.InputOf(shapes.B, dtype)
+        select (op, a, b);
+
     [Fact]
     public void Binary_ops_broadcast_as_the_naive_definition()
     {
-        Gen<(BinaryOp, Input, Input)> gen =
-            from shapes in Gens.BroadcastablePair
-            from dtype in Gen.OneOf(s_dtypes)
-            from op in Gen.OneOf(s_ops)
-            from a in Gens.InputOf(shapes.A, dtype)
-            from b in Gens.InputOf(shapes.B, dtype)
-            select (op, a, b);
+        Gen<(BinaryOp, Input, Input)> gen = OperandsOf(Gens.BroadcastablePair);
 
         gen.Sample((op, a, b) =>
         {
@@ -62,13 +65,7 @@ public class BroadcastingProperties
     [Fact]
     public void Binary_ops_on_shapes_that_do_not_broadcast_throw_naming_both_shapes()
     {
-        Gen<(BinaryOp, Input, Input)> gen =
-            from shapes in Gens.ClashingPair
-            from dtype in Gen.OneOf(s_dtypes)
-            from op in Gen.OneOf(s_ops)
-            from a in Gens.InputOf(shapes.A, dtype)
-            from b in Gens.InputOf(shapes.B, dtype)
-            select (op, a, b);
+        Gen<(BinaryOp, Input, Input)> gen = OperandsOf(Gens.ClashingPair);
 
         gen.Sample((op, a, b) =>
         {

@@ -13,15 +13,18 @@ public class ReductionProperties
 
     private static readonly Tolerance s_exact = new(0);
 
+    // a tensor of rank 0-4 (axes of minDim..4) in any of the dtypes, as a possibly permuted or sliced view, and axes to reduce
+    private static Gen<(Input, Axes)> InputsAndAxes(int minDim) =>
+        from shape in Gens.Shape(4, minDim, 4)
+        from dtype in Gen.OneOf(s_dtypes)
+        from x in Gens.InputOf(shape, dtype)
+        from axes in AxesOf(shape.Length)
+        select (x, axes);
+
     [Fact]
     public void Sum_and_mean_over_random_axes_match_the_naive_sums()
     {
-        Gen<(Input, Axes)> gen =
-            from shape in Gens.Shape(4, 0, 4)
-            from dtype in Gen.OneOf(s_dtypes)
-            from x in Gens.InputOf(shape, dtype)
-            from axes in AxesOf(shape.Length)
-            select (x, axes);
+        Gen<(Input, Axes)> gen = InputsAndAxes(minDim: 0);
 
         gen.Sample((x, axes) =>
         {
@@ -52,12 +55,7 @@ public class ReductionProperties
     [Fact]
     public void Max_and_min_over_random_axes_match_the_naive_extremes_exactly()
     {
-        Gen<(Input, Axes)> gen =
-            from shape in Gens.Shape(4, 1, 4)
-            from dtype in Gen.OneOf(s_dtypes)
-            from x in Gens.InputOf(shape, dtype)
-            from axes in AxesOf(shape.Length)
-            select (x, axes);
+        Gen<(Input, Axes)> gen = InputsAndAxes(minDim: 1);
 
         gen.Sample((x, axes) =>
         {
