@@ -7,7 +7,8 @@ namespace ChainRule.Bench.Backends;
 /// <summary>
 /// The MLP of an MlpSpec as a ChainRule program: a Sequential of Linear and Relu, the fused softmax
 /// cross-entropy (mean over the batch) and plain Sgd. Each step gathers its batch rows from one
-/// (count, 784) array into a new tensor, as a DataLoader does (TorchSharp's side: index_select).
+/// (count, 784) array into a new tensor, as a DataLoader does (TorchSharp's side: index_select), inside a StepScope
+/// as Trainer opens one per batch.
 /// </summary>
 public sealed class ChainRuleMlpTrainer : IMlpTrainer
 {
@@ -57,6 +58,7 @@ public sealed class ChainRuleMlpTrainer : IMlpTrainer
         for (int start = 0; start < order.Length; start += _spec.BatchSize)
         {
             int count = Math.Min(_spec.BatchSize, order.Length - start);
+            using var step = new StepScope(); // the batch, the activations and the gradients go back to the pool at the step's end
             Tensor x = Tensor.Uninitialized(new Shape(count, features), DType.Float32); // every element written below
             Tensor y = Tensor.Uninitialized(new Shape(count), DType.Int64); // class indices, as torch's cross_entropy takes them
             Span<float> xs = x.AsSpan<float>();

@@ -106,6 +106,7 @@ public static class CnnWorkload
             double lossSum = 0;
             for (int s = 0; s < steps; s++)
             {
+                using var step = new StepScope(); // the step's activations and gradients go back to the pool at its end
                 long[] rows = [.. Enumerable.Range(s * _batch, _batch).Select(i => (long)_order[i % _order.Length])];
                 ChainRule.Tensor index = ChainRule.Tensor.FromArray(rows, [_batch]);
                 ChainRule.Tensor x = _images.Take(index, 0), y = _labels.Take(index, 0);
@@ -166,6 +167,7 @@ public static class CnnWorkload
             for (int s = 0; s < steps; s++)
             {
                 using var scope = NewDisposeScope();
+                using var step = new StepScope(); // the step's activations and gradients go back to the pool at its end
                 long[] rows = [.. Enumerable.Range(s * _batch, _batch).Select(i => (long)_order[i % _order.Length])];
                 var index = tensor(rows);
                 var x = _images.index_select(0, index);

@@ -190,7 +190,7 @@ internal static class Backprop
         if (v is { Recyclable: true } && v.Adoptions == adoptions && v.Data.OwnsBuffer)
         {
             v.Recyclable = false;
-            TensorPool.Return(v.Data.Buffer, v.DType);
+            v.Data.ReturnBuffer();
         }
     }
 
@@ -200,7 +200,7 @@ internal static class Backprop
         int seen = 0;
         foreach (Variable? gx in gxs)
         {
-            if (gx is not null && ReferenceEquals(gx.Data.Buffer, v.Data.Buffer))
+            if (gx is not null && Tensor.SameBuffer(gx.Data, v.Data))
             {
                 seen++;
             }

@@ -97,7 +97,7 @@ public abstract class Function
     {
         foreach (Tensor input in x)
         {
-            if (ReferenceEquals(input.Buffer, y.Buffer))
+            if (Tensor.SameBuffer(input, y))
             {
                 return true;
             }

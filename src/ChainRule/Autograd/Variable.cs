@@ -24,13 +24,25 @@ public partial class Variable
         {
             throw new ArgumentException($"only floating-point Variables can require a gradient; this one is {data.DType.Name()} (shape {data.Shape}). Pass requiresGrad: false, or convert with .To(DType.Float32).", nameof(requiresGrad));
         }
-        Data = data;
+        _data = data;
         RequiresGrad = requiresGrad ?? data.DType.IsFloatingPoint();
         Name = name;
     }
 
     /// <summary>The value. Optimizers update it in place.</summary>
-    public Tensor Data { get; set; }
+    /// <remarks>A tensor assigned here (a parameter's new value) outlives the <see cref="StepScope"/> it was computed in.</remarks>
+    public Tensor Data
+    {
+        get => _data;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            value.KeepBeyondStep();
+            _data = value;
+        }
+    }
+
+    private Tensor _data;
 
     /// <summary>dL/d(this) after Backward; null before. A Variable, so it can be differentiated again.</summary>
     /// <remarks>A gradient read here is the caller's to keep: the engine never recycles its memory.</remarks>
@@ -44,7 +56,7 @@ public partial class Variable
             }
             return _grad;
         }
-        set => _grad = value;
+        set => _grad = Kept(value);
     }
 
     private Variable? _grad;
@@ -53,7 +65,15 @@ public partial class Variable
     internal Variable? GradValue
     {
         get => _grad;
-        set => _grad = value;
+        set => _grad = Kept(value);
+    }
+
+    // A gradient stored in Grad outlives the training step (StepScope) that computed it: optimizers read it, users
+    // inspect it, and ClearGrad/ZeroGrad recycle it.
+    private static Variable? Kept(Variable? gradient)
+    {
+        gradient?.Data.KeepBeyondStep();
+        return gradient;
     }
 
     /// <summary>The Function whose output this is; null for a leaf or a Variable computed without a graph.</summary>

@@ -10,16 +10,18 @@ namespace ChainRule.Functions;
 /// <summary>y = max over each window (padding is -inf). gx = gy scattered to the arg-max positions (ties: the first in row-major order).</summary>
 internal sealed class MaxPool2d(PoolAxis rows, PoolAxis cols) : Function
 {
-    private int[]? _argmax;
+    private Tensor? _argmax; // Int32, one position per output: as long-lived as the graph (and recycled with its step)
 
     protected override Tensor Forward(ReadOnlySpan<Tensor> x)
     {
         Tensor input = FloatInput(x[0], "max_pool2d");
         (int planes, int h, int w) = (input.Shape[0] * input.Shape[1], input.Shape[2], input.Shape[3]);
-        Tensor y = new(new Shape(input.Shape[0], input.Shape[1], rows.Length, cols.Length), input.DType);
-        // without a graph the positions are scratch: a pooled buffer, not a new array of one int per output
-        int[] argmax = KeepsState ? new int[y.Size] : System.Buffers.ArrayPool<int>.Shared.Rent(y.Size);
-        Span<int> positions = argmax.AsSpan(0, y.Size);
+        var outputShape = new Shape(input.Shape[0], input.Shape[1], rows.Length, cols.Length);
+        Tensor y = Tensor.Uninitialized(outputShape, input.DType); // every window has a real element: every output is written
+        // without a graph the positions are scratch: a pooled array, not a new one of one int per output
+        int[]? scratch = KeepsState ? null : System.Buffers.ArrayPool<int>.Shared.Rent(y.Size);
+        Tensor? argmax = KeepsState ? Tensor.Uninitialized(outputShape, DType.Int32) : null;
+        Span<int> positions = argmax is null ? scratch.AsSpan(0, y.Size) : argmax.AsSpan<int>();
         if (input.DType == DType.Float32)
         {
             Pooling.Max<float>(input.AsSpan<float>(), planes, h, w, rows, cols, y.AsSpan<float>(), positions);
@@ -28,13 +30,10 @@ internal sealed class MaxPool2d(PoolAxis rows, PoolAxis cols) : Function
         {
             Pooling.Max<double>(input.AsSpan<double>(), planes, h, w, rows, cols, y.AsSpan<double>(), positions);
         }
-        if (KeepsState)
+        _argmax = argmax;
+        if (scratch is not null)
         {
-            _argmax = argmax;
-        }
-        else
-        {
-            System.Buffers.ArrayPool<int>.Shared.Return(argmax);
+            System.Buffers.ArrayPool<int>.Shared.Return(scratch);
         }
         return y;
     }
@@ -49,7 +48,7 @@ internal sealed class MaxPool2d(PoolAxis rows, PoolAxis cols) : Function
 }
 
 /// <summary>dx[plane p, positions[o]] += g[o] for every output o of plane p: the adjoint of <see cref="PlaneGather"/>.</summary>
-internal sealed class PlaneScatter(int[] positions, Shape inputShape) : Function
+internal sealed class PlaneScatter(Tensor positions, Shape inputShape) : Function
 {
     protected override Tensor Forward(ReadOnlySpan<Tensor> x)
     {
@@ -75,10 +74,11 @@ internal sealed class PlaneScatter(int[] positions, Shape inputShape) : Function
     {
         int planes = inputShape[0] * inputShape[1];
         int plane = inputShape[2] * inputShape[3], outPlane = g.Length / planes;
-        int[] at = positions;
         fixed (T* pg = g, pd = dx)
+        fixed (int* pa = positions.AsSpan<int>())
         {
             T* sg = pg, sd = pd;
+            int* at = pa;
             Parallelism.For(planes, p =>
             {
                 var target = new Span<T>(sd + ((long)p * plane), plane);
@@ -94,7 +94,7 @@ internal sealed class PlaneScatter(int[] positions, Shape inputShape) : Function
 }
 
 /// <summary>y[o] = x[plane p, positions[o]] for every output o of plane p (the max-pool routing, reused for its forward mode).</summary>
-internal sealed class PlaneGather(int[] positions, Shape outputShape) : Function
+internal sealed class PlaneGather(Tensor positions, Shape outputShape) : Function
 {
     protected override Tensor Forward(ReadOnlySpan<Tensor> x)
     {
@@ -118,9 +118,10 @@ internal sealed class PlaneGather(int[] positions, Shape outputShape) : Function
     private void Run<T>(ReadOnlySpan<T> x, Shape inputShape, Span<T> y) where T : unmanaged
     {
         int plane = inputShape[2] * inputShape[3], outPlane = outputShape[2] * outputShape[3];
+        ReadOnlySpan<int> at = positions.AsSpan<int>();
         for (int o = 0; o < y.Length; o++)
         {
-            y[o] = x[((o / outPlane) * plane) + positions[o]];
+            y[o] = x[((o / outPlane) * plane) + at[o]];
         }
     }
 }

@@ -94,7 +94,7 @@ public sealed partial class Tensor
     internal static Tensor Conv2dInputGrad(Tensor gy, Tensor w, ConvGeometry g)
     {
         DType dtype = ConvType(gy, w, "conv2d input gradient");
-        Tensor dx = new(new Shape(g.N, g.C, g.H, g.W), dtype); // col2im adds into zeros
+        Tensor dx = ZeroedForKernel(new Shape(g.N, g.C, g.H, g.W), dtype); // col2im adds into zeros
         if (dtype == DType.Float32)
         {
             InputGrad<float>(gy.To(dtype).Contiguous(), w.To(dtype).Contiguous(), g, dx);

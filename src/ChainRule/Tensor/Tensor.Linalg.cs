@@ -144,7 +144,7 @@ public sealed partial class Tensor
         }
         int[] strides = [.. x._strides[..^2], x._strides[^2] + x._strides[^1]];
         var shape = new Shape([.. x.Shape.Dims[..^2], Math.Min(x.Shape[-2], x.Shape[-1])]);
-        return new Tensor(x._buffer, x.Offset, shape, strides, x.DType);
+        return x.View(x.Offset, shape, strides);
     }
 
     /// <summary>Lower triangle of each matrix in x (..., n, m): elements with column - row &lt;= diagonal, zeros elsewhere (torch.tril).</summary>

@@ -15,10 +15,10 @@ public sealed partial class Tensor
         Shape target = InferShape(shape);
         if (target == Shape)
         {
-            return new Tensor(Buffer, Offset, Shape, _strides, DType); // a view, like every other reshape
+            return View(Offset, Shape, _strides); // a view, like every other reshape
         }
         Tensor source = Contiguous();
-        return new Tensor(source.Buffer, source.Offset, target, target.ContiguousStrides(), DType);
+        return source.View(source.Offset, target, target.ContiguousStrides());
     }
 
     /// <summary>A 1-d view (or copy) of all elements.</summary>
@@ -70,7 +70,7 @@ public sealed partial class Tensor
             dims[i] = Shape.Dims[axis];
             strides[i] = Strides[axis];
         }
-        return new Tensor(Buffer, Offset, new Shape(dims), strides, DType);
+        return View(Offset, new Shape(dims), strides);
     }
 
     /// <summary>
@@ -93,7 +93,7 @@ public sealed partial class Tensor
         dims[axis] = count;
         strides[axis] *= step;
         int offset = count > 0 && Size > 0 ? Offset + (start * Strides[axis]) : Offset; // an empty view keeps its offset: there may be no element at start
-        return new Tensor(Buffer, offset, new Shape(dims), strides, DType);
+        return View(offset, new Shape(dims), strides);
     }
 
     /// <summary>The sub-tensor at <paramref name="index"/> along <paramref name="axis"/>, with that axis removed. A view.</summary>
@@ -128,7 +128,7 @@ public sealed partial class Tensor
                 strides.Add(Strides[i]);
             }
         }
-        return new Tensor(Buffer, Offset, new Shape([.. dims]), [.. strides], DType);
+        return View(Offset, new Shape([.. dims]), [.. strides]);
     }
 
     /// <summary>Inserts a size-1 axis at position <paramref name="axis"/> of the result (-1 appends).</summary>
@@ -139,7 +139,7 @@ public sealed partial class Tensor
         var strides = new List<int>(Strides.ToArray());
         dims.Insert(axis, 1);
         strides.Insert(axis, axis < Rank ? Strides[axis] * Shape.Dims[axis] : 1);
-        return new Tensor(Buffer, Offset, new Shape([.. dims]), [.. strides], DType);
+        return View(Offset, new Shape([.. dims]), [.. strides]);
     }
 
     /// <summary>A view repeating this tensor along broadcast axes (stride 0), NumPy rules.</summary>
@@ -156,7 +156,7 @@ public sealed partial class Tensor
         }
         var strides = new int[shape.Rank];
         BroadcastStrides(shape, strides);
-        return new Tensor(Buffer, Offset, shape, strides, DType);
+        return View(Offset, shape, strides);
     }
 
     /// <summary>The shape Reshape would produce: resolves one -1 and checks the size.</summary>

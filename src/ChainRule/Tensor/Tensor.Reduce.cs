@@ -93,7 +93,7 @@ public sealed partial class Tensor
         }
         bool sum = typeof(TOp) == typeof(SumReduceOp);
         Tensor source = (sum && !DType.IsFloatingPoint() ? To(DType.Int64) : DType == DType.Bool ? To(DType.UInt8) : this).Contiguous();
-        var result = new Tensor(new Shape([.. kept]), source.DType);
+        var result = ZeroedForKernel(new Shape([.. kept]), source.DType);
         switch (source.DType)
         {
             case DType.Float32: Kernels.Reduce.Run<TOp, float>(source.AsSpan<float>(), Shape.Dims, reduced, result.AsSpan<float>()); break;

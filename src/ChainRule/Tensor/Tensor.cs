@@ -13,8 +13,9 @@ namespace ChainRule;
 /// </remarks>
 public sealed partial class Tensor
 {
-    private readonly Array _buffer; // float[] or double[], by DType
+    private readonly Array _buffer; // float[] or double[], by DType; read it through Storage, which checks the lease
     private readonly int[] _strides;
+    private readonly BufferLease? _lease; // pooled buffers only (TensorPool.MinElements and up): shared by all views
 
     /// <summary>A new zero-filled contiguous tensor.</summary>
     public Tensor(Shape shape, DType dtype = DType.Float32)
@@ -23,8 +24,15 @@ public sealed partial class Tensor
     }
 
     internal Tensor(Array buffer, int offset, Shape shape, int[] strides, DType dtype, bool ownsBuffer = false)
+        : this(buffer, offset, shape, strides, dtype, ownsBuffer,
+            ownsBuffer && buffer.Length >= TensorPool.MinElements ? new BufferLease(buffer, dtype) : null)
+    {
+    }
+
+    private Tensor(Array buffer, int offset, Shape shape, int[] strides, DType dtype, bool ownsBuffer, BufferLease? lease)
     {
         OwnsBuffer = ownsBuffer;
+        _lease = lease;
         _buffer = buffer;
         _strides = strides;
         Offset = offset;
@@ -47,7 +55,33 @@ public sealed partial class Tensor
 
     internal int Offset { get; }
 
-    internal Array Buffer => _buffer;
+    internal Array Buffer => Storage;
+
+    // The buffer, unless a StepScope (or the engine's gradient recycling) gave it back to the pool: then every read and
+    // write of this tensor, or of a view of it, ends here with a clear exception instead of another step's numbers.
+    private Array Storage => _lease is { Expired: true } ? throw new RecycledTensorException(Shape, DType) : _buffer;
+
+    /// <summary>Whether two tensors use the same memory (a comparison only: it reads neither, recycled or not).</summary>
+    internal static bool SameBuffer(Tensor a, Tensor b) => ReferenceEquals(a._buffer, b._buffer);
+
+    /// <summary>A view of this tensor's memory (same lease: it expires with the tensor it views).</summary>
+    internal Tensor View(int offset, Shape shape, int[] strides) => new(Storage, offset, shape, strides, DType, ownsBuffer: false, _lease);
+
+    /// <summary>This tensor's memory stays valid after the step scope that created it ends (see <see cref="StepScope.Keep(Tensor)"/>).</summary>
+    internal void KeepBeyondStep()
+    {
+        if (_lease is { Expired: false } lease)
+        {
+            lease.Scope = null;
+        }
+        else if (_lease is { Expired: true })
+        {
+            throw new RecycledTensorException(Shape, DType);
+        }
+    }
+
+    /// <summary>Gives an owned buffer back to the pool now (the engine proved no one else sees it); this tensor is dead after.</summary>
+    internal void ReturnBuffer() => _lease?.Return();
 
     /// <summary>True when this tensor allocated its buffer and covers all of it (not a view): it may go back to the TensorPool.</summary>
     internal bool OwnsBuffer { get; }
@@ -77,14 +111,14 @@ public sealed partial class Tensor
         {
             throw new InvalidOperationException($"tensor of shape {Shape} with strides {Shape.Format(Strides)} is not contiguous; call Contiguous() first.");
         }
-        return new Span<T>((T[])_buffer, Offset, Size);
+        return new Span<T>((T[])Storage, Offset, Size);
     }
 
     /// <summary>Strided view for kernels, with strides aligned to <paramref name="target"/> (0 on broadcast axes).</summary>
     internal StridedSpan<T> AsStrided<T>(Shape target, Span<int> strides)
     {
         BroadcastStrides(target, strides);
-        return new StridedSpan<T>(((T[])_buffer).AsSpan(Offset), strides);
+        return new StridedSpan<T>(((T[])Storage).AsSpan(Offset), strides);
     }
 
     /// <summary>This tensor's strides as seen from a broadcast shape: 0 on new leading axes and on size-1 axes.</summary>
@@ -102,7 +136,13 @@ public sealed partial class Tensor
     public Tensor Contiguous() => IsContiguous ? this : Copy(this);
 
     /// <summary>A new contiguous tensor with the same values.</summary>
-    public Tensor Clone() => Copy(this);
+    /// <remarks>The copy is the caller's: inside a <see cref="StepScope"/> it is kept past the step.</remarks>
+    public Tensor Clone()
+    {
+        Tensor copy = Copy(this);
+        copy.KeepBeyondStep();
+        return copy;
+    }
 
     /// <summary>
     /// This tensor in <paramref name="dtype"/>: itself when it already is, else a converted copy. As PyTorch's
@@ -143,7 +183,7 @@ public sealed partial class Tensor
         {
             throw new InvalidOperationException($"Item<{typeof(T).Name}>() needs a tensor with one element; this one has shape {Shape}.");
         }
-        return ((T[])_buffer)[Offset];
+        return ((T[])Storage)[Offset];
     }
 
     /// <summary>
@@ -201,24 +241,24 @@ public sealed partial class Tensor
 
     private double ReadDouble(int offset) => DType switch
     {
-        DType.Float32 => ((float[])_buffer)[offset],
-        DType.Float64 => ((double[])_buffer)[offset],
-        DType.Int32 => ((int[])_buffer)[offset],
-        DType.Int64 => ExactDouble(((long[])_buffer)[offset]),
-        DType.Bool => ((bool[])_buffer)[offset] ? 1 : 0,
-        _ => ((byte[])_buffer)[offset],
+        DType.Float32 => ((float[])Storage)[offset],
+        DType.Float64 => ((double[])Storage)[offset],
+        DType.Int32 => ((int[])Storage)[offset],
+        DType.Int64 => ExactDouble(((long[])Storage)[offset]),
+        DType.Bool => ((bool[])Storage)[offset] ? 1 : 0,
+        _ => ((byte[])Storage)[offset],
     };
 
     private void WriteDouble(int offset, double value)
     {
         switch (DType)
         {
-            case DType.Float32: ((float[])_buffer)[offset] = (float)value; break;
-            case DType.Float64: ((double[])_buffer)[offset] = value; break;
-            case DType.Int32: ((int[])_buffer)[offset] = Kernels.Convert.ToInteger<int>(value); break;
-            case DType.Int64: ((long[])_buffer)[offset] = Kernels.Convert.ToInteger<long>(value); break;
-            case DType.Bool: ((bool[])_buffer)[offset] = value != 0; break;
-            default: ((byte[])_buffer)[offset] = Kernels.Convert.ToInteger<byte>(value); break;
+            case DType.Float32: ((float[])Storage)[offset] = (float)value; break;
+            case DType.Float64: ((double[])Storage)[offset] = value; break;
+            case DType.Int32: ((int[])Storage)[offset] = Kernels.Convert.ToInteger<int>(value); break;
+            case DType.Int64: ((long[])Storage)[offset] = Kernels.Convert.ToInteger<long>(value); break;
+            case DType.Bool: ((bool[])Storage)[offset] = value != 0; break;
+            default: ((byte[])Storage)[offset] = Kernels.Convert.ToInteger<byte>(value); break;
         }
     }
 
@@ -272,7 +312,20 @@ public sealed partial class Tensor
                 DType.Bool => new bool[size], // never garbage: every bool[] element is 0 or 1
                 _ => GC.AllocateUninitializedArray<byte>(size),
             };
-        return new Tensor(buffer, 0, shape, shape.ContiguousStrides(), dtype, ownsBuffer: true);
+        var tensor = new Tensor(buffer, 0, shape, shape.ContiguousStrides(), dtype, ownsBuffer: true);
+        if (tensor._lease is { } lease)
+        {
+            StepScope.Enlist(lease);
+        }
+        return tensor;
+    }
+
+    /// <summary>A new zero-filled tensor for kernels that accumulate into their output (col2im, reductions): from the pool, like <see cref="Uninitialized"/>.</summary>
+    internal static Tensor ZeroedForKernel(Shape shape, DType dtype)
+    {
+        Tensor result = Uninitialized(shape, dtype);
+        Array.Clear(result.Storage);
+        return result;
     }
 
     private static Tensor Copy(Tensor x)
@@ -313,7 +366,8 @@ public sealed partial class Tensor
         {
             throw new InvalidOperationException($"internal: {typeof(TBits).Name} is not the width of {DType.Name()}.");
         }
-        ref byte first = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_buffer);
-        return System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.CompilerServices.Unsafe.As<byte, TBits>(ref first), _buffer.Length);
+        Array buffer = Storage;
+        ref byte first = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer);
+        return System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.CompilerServices.Unsafe.As<byte, TBits>(ref first), buffer.Length);
     }
 }

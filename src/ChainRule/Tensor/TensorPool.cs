@@ -4,15 +4,17 @@ namespace ChainRule;
 // for new tensors of the same size. A training step's gradients (a weight gradient is as large as the weight)
 // then come from memory the previous step used, instead of fresh pages: no page faults, no GC churn.
 //
-// The lifetime rule lives in Backprop, Function and Variable and is checked there, not here: a buffer comes back
-// only from a gradient the engine computed without recording a graph, into memory of its own (not an input's, as
-// a same-shape reshape would return), that exactly one Variable held, that no other gradient views, and that user
-// code never read (reading Variable.Grad opts a gradient out for good).
+// Buffers come back two ways, both through the buffer's BufferLease (so at most once, and every tensor that still
+// holds the buffer throws RecycledTensorException from then on, never reading the next owner's numbers):
+//   - a StepScope ends: every tensor an op created during the step, unless kept (StepScope);
+//   - the engine proves it held the only reference to a gradient (Backprop.Recycle): computed without recording a
+//     graph, into memory of its own (not an input's, as a same-shape reshape would return), held by exactly one
+//     Variable, viewed by no other gradient, never read by user code (reading Variable.Grad opts it out for good).
 internal static class TensorPool
 {
     public const int MinElements = 4096;           // smaller arrays are cheap for the GC
-    private const int MaxPerSize = 8;
-    private const long MaxBytes = 512L * 1024 * 1024;
+    private const int MaxPerSize = 32;             // a CNN step holds a dozen activations and gradients of one size
+    private static readonly long MaxBytes = Math.Min(1L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 8);
 
     private static readonly Lock s_lock = new();
     private static readonly Dictionary<(int Size, DType DType), Stack<Array>> s_free = [];

@@ -81,8 +81,16 @@ public sealed class Trainer
             double lossSum = 0;
             long correct = 0, seen = 0;
             int batch = 0;
-            foreach ((Tensor x, Tensor y) in loader.Batches(epoch))
+            using IEnumerator<(Tensor X, Tensor Y)> batches = loader.Batches(epoch).GetEnumerator();
+            while (true)
             {
+                // NOTE: the scope opens before the batch is drawn, so the batch's memory is recycled with the step's
+                using var step = new StepScope();
+                if (!batches.MoveNext())
+                {
+                    break;
+                }
+                (Tensor x, Tensor y) = batches.Current;
                 Schedule.Apply(Optimizer, _baseLearningRate, Optimizer.StepCount);
                 Optimizer.ZeroGrad();
                 ulong[][]? draws = DetectAnomaly ? [.. generators.Select(g => g.Generator.GetState())] : null; // only a rerun needs them
@@ -135,6 +143,7 @@ public sealed class Trainer
         {
             foreach ((Tensor x, Tensor y) in new DataLoader(data, batchSize))
             {
+                using var batch = new StepScope();
                 Variable output = Model.Forward(x);
                 lossSum += (EvaluationLoss ?? Loss)(output, y).Item() * x.Shape[0];
                 confusion?.Add(y, output.Data.ArgMax(1));

@@ -23,7 +23,7 @@ public class GradientTests(ITestOutputHelper output)
     private static readonly Tensor TakeIndices = Tensor.FromArray(2, 0, 2); // Int32 indices work as Int64 ones do
     private static readonly Tensor Labels = Tensor.FromArray(3L, 0L, 1L);
     private static readonly Tensor Condition = Tensor.FromArray(true, false, false, true);
-    internal static readonly int[] PoolPositions = [0, 5, 7, 11, 1, 2, 10, 3]; // per output of (1, 2, 2, 2): a position in its (3, 4) plane
+    internal static readonly Tensor PoolPositions = Tensor.FromArray(new[] { 0, 5, 7, 11, 1, 2, 10, 3 }, new Shape(8)); // per output of (1, 2, 2, 2): a position in its (3, 4) plane
 
     public static readonly Dictionary<string, OpCase> Cases = new()
     {
