@@ -35,12 +35,16 @@ public sealed class ChainRuleCholesky(int n, double[] a) : ICholesky
     }
 }
 
-/// <summary>C = op(A) op(B) through Tensor.MatMul; a transposed operand is a view, as a user would write it.</summary>
+/// <summary>
+/// C = op(A) op(B) through Tensor.MatMul into one result allocated up front (torch.matmul's out=, cblas_sgemm's C):
+/// a loop of products reuses its memory instead of page-faulting a fresh 4 MiB at 1024. A transposed operand is a
+/// view, as a user would write it.
+/// </summary>
 public sealed class ChainRuleGemm : IGemm
 {
     private readonly Tensor _a;
     private readonly Tensor _b;
-    private Tensor? _c;
+    private readonly Tensor _c;
 
     public ChainRuleGemm(GemmShape shape, float[] a, float[] b)
     {
@@ -48,11 +52,12 @@ public sealed class ChainRuleGemm : IGemm
         Tensor storedB = Tensor.FromArray(b, shape.TransB ? [shape.N, shape.K] : [shape.K, shape.N]);
         _a = shape.TransA ? storedA.Transpose() : storedA;
         _b = shape.TransB ? storedB.Transpose() : storedB;
+        _c = Tensor.Zeros([shape.M, shape.N]);
     }
 
-    public void Run() => _c = Tensor.MatMul(_a, _b);
+    public void Run() => Tensor.MatMul(_a, _b, _c);
 
-    public float[] Result() => _c!.ToArray();
+    public float[] Result() => _c.ToArray();
 
     public void Dispose()
     {

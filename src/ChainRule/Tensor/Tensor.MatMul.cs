@@ -11,18 +11,33 @@ namespace ChainRule;
 public sealed partial class Tensor
 {
     /// <exception cref="ArgumentException">A scalar operand, or inner dimensions that differ (the message names both shapes).</exception>
-    public static Tensor MatMul(Tensor a, Tensor b)
+    public static Tensor MatMul(Tensor a, Tensor b) => MatMul(a, b, output: null);
+
+    /// <summary>
+    /// a @ b written into <paramref name="output"/> (PyTorch's <c>torch.matmul(a, b, out=output)</c>), which is
+    /// returned: a loop that multiplies matrices of one size reuses one result instead of asking for fresh memory
+    /// each time. The output must be contiguous, of the product's shape and dtype, and share no memory with a or b.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="MatMul(Tensor, Tensor)"/>, or an output of another shape or dtype, not contiguous, or overlapping an operand.</exception>
+    public static Tensor MatMul(Tensor a, Tensor b, Tensor? output)
     {
-        MatMulShape(a.Shape, b.Shape);
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        Shape shape = MatMulShape(a.Shape, b.Shape);
         Tensor a2 = a.Rank == 1 ? a.Unsqueeze(0) : a; // (k) -> (1, k)
         Tensor b2 = b.Rank == 1 ? b.Unsqueeze(1) : b; // (k) -> (k, 1)
         int m = a2.Shape[-2], k = a2.Shape[-1], n = b2.Shape[-1];
         Shape batch = Shape.Broadcast(BatchShape(a2), BatchShape(b2), "matmul");
         DType dtype = FloatingOnly(DTypes.Promote(a.DType, b.DType), a, b, "matmul");
+        if (output is not null)
+        {
+            CheckMatMulOutput(a, b, output, shape, dtype);
+        }
         a2 = a2.To(dtype);
         b2 = b2.To(dtype);
 
-        Tensor result = Uninitialized(new Shape([.. batch.Dims, m, n]), dtype); // GEMM overwrites C (accumulate: false)
+        // GEMM overwrites C (accumulate: false)
+        Tensor result = output?.Reshape([.. batch.Dims, m, n]) ?? Uninitialized(new Shape([.. batch.Dims, m, n]), dtype);
         if (a2.Size == 0 || b2.Size == 0)
         {
             // Nothing to multiply: the result is empty, or (k = 0) each element is an empty sum. NOTE: no GEMM call,
@@ -37,15 +52,24 @@ public sealed partial class Tensor
         {
             BatchedGemm<double>(a2, b2, batch, m, n, k, result);
         }
-        if (a.Rank == 1)
+        return output ?? result.Reshape(shape);
+    }
+
+    private static void CheckMatMulOutput(Tensor a, Tensor b, Tensor output, Shape shape, DType dtype)
+    {
+        string what = $"matmul: {a.Shape} @ {b.Shape} into an output {output.Shape} {output.DType.Name()}";
+        if (output.Shape != shape || output.DType != dtype)
         {
-            result = result.Squeeze(-2);
+            throw new ArgumentException($"{what}: the product is {shape} {dtype.Name()}.", nameof(output));
         }
-        if (b.Rank == 1)
+        if (!output.IsContiguous)
         {
-            result = result.Squeeze(-1);
+            throw new ArgumentException($"{what}: the output must be contiguous (strides {Shape.Format(output.Strides)}).", nameof(output));
         }
-        return result;
+        if (SameBuffer(output, a) || SameBuffer(output, b))
+        {
+            throw new ArgumentException($"{what}: the output shares memory with an operand; GEMM would overwrite what it reads.", nameof(output));
+        }
     }
 
     /// <summary>

@@ -246,6 +246,38 @@ public class TensorTests
     }
 
     [Fact]
+    public void MatMul_into_an_output_gives_the_same_numbers_and_reuses_it()
+    {
+        var g = new Generator(4);
+        Tensor a = Tensor.RandomNormal([3, 5, 7], 0, 1, g), b = Tensor.RandomNormal([7, 6], 0, 1, g);
+        Tensor output = Tensor.Full([3, 5, 6], float.NaN); // every element must be overwritten, whatever was there
+        Assert.Same(output, Tensor.MatMul(a, b, output));
+        Assert.Equal(Tensor.MatMul(a, b).ToArray(), output.ToArray());
+        Assert.Same(output, Tensor.MatMul(a * 2, b, output));
+        Assert.Equal(Tensor.MatMul(a * 2, b).ToArray(), output.ToArray());
+        Tensor m = Tensor.RandomNormal([4, 7], 0, 1, g), v = Tensor.RandomNormal([7], 0, 1, g);
+        Tensor column = Tensor.Zeros([4]);
+        Assert.Equal(Tensor.MatMul(m, v).ToArray(), Tensor.MatMul(m, v, column).ToArray()); // 1-d: the missing axis stays removed
+        Tensor transposed = Tensor.Zeros([6, 6]);
+        Assert.Equal(Tensor.MatMul(b.Transpose(), b).ToArray(), Tensor.MatMul(b.Transpose(), b, transposed).ToArray());
+    }
+
+    [Fact]
+    public void MatMul_into_a_wrong_output_names_what_is_wrong()
+    {
+        Tensor a = Tensor.Ones([2, 3]), b = Tensor.Ones([3, 4]);
+        Assert.Contains("matmul: (2, 3) @ (3, 4) into an output (4, 2) float32: the product is (2, 4) float32",
+            Assert.Throws<ArgumentException>(() => Tensor.MatMul(a, b, Tensor.Zeros([4, 2]))).Message);
+        Assert.Contains("the product is (2, 4) float32",
+            Assert.Throws<ArgumentException>(() => Tensor.MatMul(a, b, Tensor.Zeros([2, 4], DType.Float64))).Message);
+        Assert.Contains("must be contiguous",
+            Assert.Throws<ArgumentException>(() => Tensor.MatMul(a, b, Tensor.Zeros([4, 2]).Transpose())).Message);
+        Tensor square = Tensor.Ones([3, 3]);
+        Assert.Contains("shares memory with an operand",
+            Assert.Throws<ArgumentException>(() => Tensor.MatMul(square, square.Transpose(), square)).Message);
+    }
+
+    [Fact]
     public void MatMul_of_a_permuted_empty_batch_gives_an_empty_result()
     {
         // Found by MatMulProperties: (0, 3, 2) permuted to (3, 0, 2) has batch stride 2 over an empty buffer, and GEMM was called at offsets past it.
