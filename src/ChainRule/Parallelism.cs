@@ -19,8 +19,8 @@ public static class Parallelism
     } = Environment.ProcessorCount;
 
     /// <summary>
-    /// Runs body(0) .. body(count - 1) in up to MaxDegree contiguous chunks (serially for small counts). Each item must
-    /// write only its own outputs; the result is then the same whatever the split.
+    /// Runs body(0) .. body(count - 1) in up to MaxDegree contiguous chunks on the <see cref="WorkerTeam"/> (serially for
+    /// small counts). Each item must write only its own outputs; the result is then the same whatever the split.
     /// </summary>
     internal static void For(int count, Action<int> body, int minPerThread = 4)
     {
@@ -33,7 +33,7 @@ public static class Parallelism
             }
             return;
         }
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        WorkerTeam.Run(threads, t =>
         {
             int start = (int)((long)count * t / threads), end = (int)((long)count * (t + 1) / threads);
             for (int i = start; i < end; i++)

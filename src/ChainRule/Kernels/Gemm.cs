@@ -12,7 +12,7 @@
 //           for ir in mc step MR
 //             MicroKernel: C[ir, jr] (MR x NR, in registers) += Ap panel * Bp panel
 //
-// Threads: C is cut into Parallelism.MaxDegree slabs along m or n (one Parallel.For), each slab runs
+// Threads: C is cut into Parallelism.MaxDegree slabs along m or n (one WorkerTeam job), each slab runs
 // the loop nest above with its own packing buffers. Every C element is summed by one thread, in the
 // same order, with the same KC split (KC depends on k only), so the result bits depend neither on
 // the thread count nor on the micro-kernel. Transposes live in the strides of PackA/PackB.
@@ -42,7 +42,7 @@ internal static partial class Gemm
     /// 12.8M-multiply-add products ran 15-20% faster end to end on one thread (waking the second thread and
     /// sharing the output between caches costs more than the second core gains there).
     /// </summary>
-    private const long ParallelThreshold = 20_000_000;
+    internal static long ParallelThreshold = 20_000_000;
 
     /// <summary>C = (accumulate ? C : 0) + op(A) op(B) on up to Parallelism.MaxDegree threads.</summary>
     /// <exception cref="ArgumentException">A span is shorter than its sizes and leading dimension need,
@@ -152,7 +152,7 @@ internal static partial class Gemm
     }
 
     // Cuts C into slabs along m or n and runs one per thread. Slabs are whole MR or NR panels.
-    // NOTE: spans cannot be captured by the Parallel.For lambda, so the operands are pinned for the
+    // NOTE: spans cannot be captured by the task lambda, so the operands are pinned for the
     // duration of the call and each worker rebuilds spans of the same lengths: the only unsafe code here.
     private static unsafe void MultiplyParallel<T>(
         ReadOnlySpan<T> a, int lda, bool transA,
@@ -178,7 +178,7 @@ internal static partial class Gemm
         fixed (T* pa = a, pb = b, pc = c)
         {
             (nint addressA, nint addressB, nint addressC) = ((nint)pa, (nint)pb, (nint)pc);
-            Parallel.For(0, slabs, new ParallelOptions { MaxDegreeOfParallelism = slabs }, slab =>
+            WorkerTeam.Run(slabs, slab =>
             {
                 // Slab s owns panels [s * panels / slabs, (s + 1) * panels / slabs): balanced to one panel.
                 int first = (int)((long)slab * panels / slabs), last = (int)((long)(slab + 1) * panels / slabs);
