@@ -20,6 +20,7 @@ public class ReadmeExampleTests
         {
             foreach (var (x, y) in new DataLoader(train, batchSize: 64, shuffle: true, seed: 1).Batches(epoch))
             {
+                using var step = new StepScope();
                 optimizer.ZeroGrad();
                 Variable loss = Losses.SoftmaxCrossEntropy(model.Forward(x), y);
                 loss.Backward();
