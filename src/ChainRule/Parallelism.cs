@@ -42,4 +42,32 @@ public static class Parallelism
             }
         });
     }
+
+    /// <summary>
+    /// Cuts [0, length) into up to MaxDegree ranges of at least <paramref name="minPerTask"/> elements, each starting at a
+    /// multiple of <paramref name="align"/> (whole SIMD vectors), and runs body(start, count) for each on the
+    /// <see cref="WorkerTeam"/>: for memory-bound passes over one array (optimizer updates), whose elements are
+    /// independent, so the result is the same whatever the split.
+    /// </summary>
+    internal static void ForRanges(int length, int minPerTask, Action<int, int> body, int align = 64)
+    {
+        int tasks = Math.Min(MaxDegree, Math.Max(1, length / Math.Max(1, minPerTask)));
+        if (tasks <= 1)
+        {
+            body(0, length);
+            return;
+        }
+        WorkerTeam.Run(tasks, t =>
+        {
+            int start = RangeStart(length, tasks, t, align), end = RangeStart(length, tasks, t + 1, align);
+            if (end > start)
+            {
+                body(start, end - start);
+            }
+        });
+    }
+
+    private static int RangeStart(int length, int tasks, int t, int align) =>
+        t >= tasks ? length : (int)((long)length * t / tasks / align * align);
 }
+

@@ -73,16 +73,20 @@ public class Adam : Optimizer
         Tensor m = StateLike(ref _m[i], p), v = StateLike(ref _v[i], p);
         int step = ++_steps[i]; // per parameter: a parameter without a gradient in some step keeps its own count
         Tensor grad = p.GradValue!.Data.To(p.DType).Contiguous();
-        if (p.DType == DType.Float32)
+        (double lr, double b1, double b2, double eps, double wd, bool decoupled) = (LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Decoupled);
+        Parallelism.ForRanges(p.Size, ParallelUpdateElements, (start, count) =>
         {
-            OptimizerSteps.Adam(p.Data.AsSpan<float>(), grad.AsSpan<float>(), m.AsSpan<float>(), v.AsSpan<float>(),
-                (float)LearningRate, (float)Beta1, (float)Beta2, (float)Epsilon, (float)WeightDecay, Decoupled, step);
-        }
-        else
-        {
-            OptimizerSteps.Adam(p.Data.AsSpan<double>(), grad.AsSpan<double>(), m.AsSpan<double>(), v.AsSpan<double>(),
-                LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Decoupled, step);
-        }
+            if (p.DType == DType.Float32)
+            {
+                OptimizerSteps.Adam(p.Data.AsSpan<float>().Slice(start, count), grad.AsSpan<float>().Slice(start, count), m.AsSpan<float>().Slice(start, count),
+                    v.AsSpan<float>().Slice(start, count), (float)lr, (float)b1, (float)b2, (float)eps, (float)wd, decoupled, step);
+            }
+            else
+            {
+                OptimizerSteps.Adam(p.Data.AsSpan<double>().Slice(start, count), grad.AsSpan<double>().Slice(start, count), m.AsSpan<double>().Slice(start, count),
+                    v.AsSpan<double>().Slice(start, count), lr, b1, b2, eps, wd, decoupled, step);
+            }
+        });
     }
 }
 

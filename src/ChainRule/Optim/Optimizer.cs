@@ -245,5 +245,8 @@ public abstract class Optimizer
     }
 
     /// <summary>A zero state buffer shaped like the parameter, created on first use.</summary>
+    /// <summary>Updates of a parameter with at least this many elements are split over the worker team (memory-bound passes).</summary>
+    private protected const int ParallelUpdateElements = 1 << 16;
+
     private protected static Tensor StateLike(ref Tensor? state, Parameter p) => state ??= Tensor.ZerosLike(p.Data);
 }

@@ -63,15 +63,19 @@ public sealed class Sgd : Optimizer
         bool firstStep = _velocity[i] is null;
         Tensor velocity = StateLike(ref _velocity[i], p);
         Tensor grad = p.GradValue!.Data.To(p.DType).Contiguous();
-        if (p.DType == DType.Float32)
+        (double lr, double mu, double dampening, double wd, bool nesterov) = (LearningRate, Momentum, Dampening, WeightDecay, Nesterov);
+        Parallelism.ForRanges(p.Size, ParallelUpdateElements, (start, count) =>
         {
-            OptimizerSteps.Sgd(p.Data.AsSpan<float>(), grad.AsSpan<float>(), velocity.AsSpan<float>(),
-                (float)LearningRate, (float)Momentum, (float)Dampening, (float)WeightDecay, Nesterov, firstStep);
-        }
-        else
-        {
-            OptimizerSteps.Sgd(p.Data.AsSpan<double>(), grad.AsSpan<double>(), velocity.AsSpan<double>(),
-                LearningRate, Momentum, Dampening, WeightDecay, Nesterov, firstStep);
-        }
+            if (p.DType == DType.Float32)
+            {
+                OptimizerSteps.Sgd(p.Data.AsSpan<float>().Slice(start, count), grad.AsSpan<float>().Slice(start, count), velocity.AsSpan<float>().Slice(start, count),
+                    (float)lr, (float)mu, (float)dampening, (float)wd, nesterov, firstStep);
+            }
+            else
+            {
+                OptimizerSteps.Sgd(p.Data.AsSpan<double>().Slice(start, count), grad.AsSpan<double>().Slice(start, count), velocity.AsSpan<double>().Slice(start, count),
+                    lr, mu, dampening, wd, nesterov, firstStep);
+            }
+        });
     }
 }

@@ -10,6 +10,50 @@ public class OptimizerTests
 
     private static void SetGrad(Parameter p, double g) => p.Grad = new Variable(Tensor.FromArray(g), requiresGrad: false);
 
+    [Theory]
+    [InlineData("sgd")]
+    [InlineData("sgd momentum")]
+    [InlineData("adam")]
+    [InlineData("adamw")]
+    public void A_large_update_split_over_threads_gives_the_bits_of_one_thread(string rule)
+    {
+        // 200,037 elements: several ranges of whole vectors and a ragged tail, in float32 and float64
+        foreach (DType dtype in new[] { DType.Float32, DType.Float64 })
+        {
+            double[][] results = [.. new[] { 1, 2, 3 }.Select(threads => Train(threads, dtype))];
+            Assert.Equal(results[0], results[1]);
+            Assert.Equal(results[0], results[2]);
+        }
+
+        double[] Train(int threads, DType dtype)
+        {
+            var g = new Generator(3);
+            var p = new Parameter(Tensor.RandomNormal([200_037], 0, 1, g, dtype));
+            Optimizer optimizer = rule switch
+            {
+                "sgd" => new Sgd([p], 0.1),
+                "sgd momentum" => new Sgd([p], 0.1, momentum: 0.9, weightDecay: 1e-3),
+                "adam" => new Adam([p], 1e-2, weightDecay: 1e-3),
+                _ => new AdamW([p], 1e-2),
+            };
+            int saved = Parallelism.MaxDegree;
+            try
+            {
+                Parallelism.MaxDegree = threads;
+                for (int step = 0; step < 3; step++)
+                {
+                    p.Grad = new Variable(Tensor.RandomNormal([200_037], 0, 1, g, dtype), requiresGrad: false);
+                    optimizer.Step();
+                }
+            }
+            finally
+            {
+                Parallelism.MaxDegree = saved;
+            }
+            return p.Data.ToDoubleArray();
+        }
+    }
+
     [Fact]
     public void Sgd_plain_momentum_nesterov_and_weight_decay()
     {
