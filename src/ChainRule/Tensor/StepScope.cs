@@ -25,7 +25,7 @@ namespace ChainRule;
 /// }
 /// </code>
 /// <para>Scopes belong to the thread that opened them and nest: an inner scope returns its own tensors when it
-/// ends. Only buffers of at least 4096 elements are pooled; smaller ones are left to the garbage collector.</para>
+/// ends. Only buffers of at least 1,024 elements are pooled; smaller ones are left to the garbage collector.</para>
 /// </remarks>
 public sealed class StepScope : IDisposable
 {

@@ -52,7 +52,9 @@ public sealed partial class Tensor
         {
             BatchedGemm<double>(a2, b2, batch, m, n, k, result);
         }
-        return output ?? result.Reshape(shape);
+        // NOTE: the result itself unless a 1-d operand's axis goes: a view would not own its buffer, and the engine
+        // recycles only owned gradient buffers (a weight gradient is a product)
+        return output ?? (result.Shape == shape ? result : result.Reshape(shape));
     }
 
     private static void CheckMatMulOutput(Tensor a, Tensor b, Tensor output, Shape shape, DType dtype)

@@ -12,7 +12,7 @@ namespace ChainRule;
 //     Variable, viewed by no other gradient, never read by user code (reading Variable.Grad opts it out for good).
 internal static class TensorPool
 {
-    public const int MinElements = 4096;           // smaller arrays are cheap for the GC
+    public const int MinElements = 1024;           // smaller arrays are cheap for the GC (4 KiB of float32)
     private const int MaxPerSize = 32;             // a CNN step holds a dozen activations and gradients of one size
     private static readonly long MaxBytes = Math.Min(1L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 8);
 

@@ -10,7 +10,7 @@ namespace ChainRule.Tests.Engine;
 // gradients, kept tensors, clones, new parameter values — stays valid.
 public class StepScopeTests
 {
-    // Every activation here has at least 4096 elements (TensorPool.MinElements), so the scope pools them all.
+    // The large activations here have at least TensorPool.MinElements (1,024) elements, so the scope pools them.
     private const int Batch = 32;
 
     private static (Module Model, Optimizer Optimizer, Tensor X, Tensor Y) Mlp(ulong seed)
@@ -176,7 +176,7 @@ public class StepScopeTests
     [Fact]
     public void The_pool_never_gives_one_buffer_to_two_live_tensors()
     {
-        Tensor a = Tensor.RandomNormal([64, 64], 0, 1, new Generator(1)); // 4096 elements: pooled
+        Tensor a = Tensor.RandomNormal([64, 64], 0, 1, new Generator(1)); // 4096 elements: pooled (TensorPool.MinElements is 1,024)
         var live = new List<Tensor>();
         for (int round = 0; round < 4; round++)
         {
@@ -194,6 +194,41 @@ public class StepScopeTests
         {
             Assert.Equal((a * (round + 1)).ToArray(), live[round].ToArray());
         }
+    }
+
+    [Fact]
+    public void A_steady_state_mlp_step_allocates_less_than_64_kib()
+    {
+        // Odd sizes (batch 61, 777-253-10) that no other test uses, so no concurrent test takes this run's buffers from
+        // the pool. Managed bytes allocated on this thread: a count, not a time.
+        var g = new Generator(2);
+        var model = new Sequential(new Linear(777, 253, g, InitScheme.He), new Relu(), new Linear(253, 10, g));
+        var optimizer = new Sgd(model.Parameters(), 0.01, momentum: 0.9);
+        Tensor images = Tensor.RandomNormal([61 * 4, 777], 0, 1, g);
+        Tensor labels = Tensor.FromArray(Enumerable.Range(0, 61 * 4).Select(i => (long)(i % 10)).ToArray());
+        Tensor[] index = [.. Enumerable.Range(0, 4).Select(b => Tensor.FromArray(Enumerable.Range(b * 61, 61).Select(i => (long)i).ToArray()))];
+        void Step(int s)
+        {
+            using var step = new StepScope();
+            Tensor x = images.Take(index[s % 4], 0), y = labels.Take(index[s % 4], 0);
+            optimizer.ZeroGrad();
+            Variable loss = Losses.SoftmaxCrossEntropy(model.Forward(x), y);
+            loss.Backward();
+            optimizer.Step();
+            Assert.True(double.IsFinite(loss.Item()));
+        }
+        for (int s = 0; s < 5; s++)
+        {
+            Step(s);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        const int Steps = 20;
+        for (int s = 0; s < Steps; s++)
+        {
+            Step(s);
+        }
+        double perStep = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)Steps;
+        Assert.True(perStep < 64 * 1024, $"{perStep / 1024:F1} KiB allocated per step");
     }
 
     [Fact]
